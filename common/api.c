@@ -1,0 +1,392 @@
+/*  api.c -- client requests: group commit for writes, read txns for reads.  */
+#include "api.h"
+#include "cases.h"
+#include "err.h"
+#include "feed.h"
+#include "ids.h"
+#include "log.h"
+#include "workflow.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define GROUP_MAX   256         // requests taken in one group
+#define LIST_DEFAULT 100        // cases per list reply unless asked
+#define LIST_MAX    100000      // cases per list reply at most
+#define LIST_BYTES  (12u << 20) // packed cases per list reply at most
+
+typedef struct {
+    zmq_msg_t rid;              // client's routing id
+    gn_api_request_t *req;      // unpacked request, NULL if unreadable
+    int code;                   // reply code
+    char error[256];            // reply error text
+    char case_id[GN_CASE_ID_MAX];  // report: the new case's id
+    gn_case_t *state;           // act: the resulting state
+} slot_t;
+
+struct _gn_api_t {
+    gn_store_t *store;          // the replica
+    uint64_t self;              // this node
+    uint64_t incarnation;       // this run of the daemon
+    gn_status_fn *status;       // link status provider
+    gn_status_free_fn *status_free;
+    void *status_arg;
+    slot_t slots[GROUP_MAX];    // the group being handled
+    size_t nslots;              // slots in use
+};
+
+gn_api_t *
+gn_api_new(gn_store_t *store, uint64_t self, uint64_t incarnation,
+           gn_status_fn *status, gn_status_free_fn *status_free, void *status_arg)
+{
+    gn_api_t *api = calloc(1, sizeof *api);
+    if (!api)
+        return NULL;
+    api->store = store;
+    api->self = self;
+    api->incarnation = incarnation;
+    api->status = status;
+    api->status_free = status_free;
+    api->status_arg = status_arg;
+    return api;
+}
+
+void
+gn_api_destroy(gn_api_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free(*self_p);
+    *self_p = NULL;
+}
+
+static bool
+s_is_write(const gn_api_request_t *req)
+{
+    return req->body_case == GRIDNET__API_REQUEST__BODY_REPORT
+        || req->body_case == GRIDNET__API_REQUEST__BODY_ACT;
+}
+
+static void
+s_fail(slot_t *s, int code, const char *text)
+{
+    s->code = code;
+    if (text != s->error)   // the reason may already be in place
+        snprintf(s->error, sizeof s->error, "%s", text ? text : gn_strerror(code));
+}
+
+//  All writes of the group in one transaction. Runs again from the start if
+//  the map had to grow, so it resets what it produces.
+static int
+s_writes_txn(gn_txn_t *txn, void *arg)
+{
+    gn_api_t *api = arg;
+    int64_t now = zclock_time();
+    for (size_t i = 0; i < api->nslots; i++) {
+        slot_t *s = &api->slots[i];
+        if (!s->req || !s_is_write(s->req))
+            continue;
+        s->code = 0;
+        s->error[0] = 0;
+        gn_codec_free_case(&s->state);
+        int rc;
+        if (s->req->body_case == GRIDNET__API_REQUEST__BODY_REPORT)
+            rc = gn_workflow_report(txn, api->self, s->req->report, now, s->case_id,
+                                    s->error, sizeof s->error);
+        else
+            rc = gn_workflow_act(txn, api->self, s->req->act, now, &s->state,
+                                 s->error, sizeof s->error);
+        if (rc == GN_EMAPFULL || rc == GN_EDISKFULL || rc == GN_ESTORE || rc == GN_EIO
+            || rc == GN_ENOMEM)
+            return rc;   // the store failed: the whole group fails
+        if (rc != 0)
+            s_fail(s, rc, s->error[0] ? s->error : NULL);
+    }
+    return GN_OK;
+}
+
+// ---- reads ----
+
+typedef struct {
+    gn_txn_t *txn;
+    Gridnet__CaseView *view;
+    size_t cap_history, cap_conflicts;
+} show_t;
+
+static int
+s_show_op(uint64_t origin, uint64_t seq, void *arg)
+{
+    show_t *sh = arg;
+    Gridnet__CaseView *v = sh->view;
+    if (v->n_history == sh->cap_history) {
+        size_t cap = sh->cap_history ? sh->cap_history * 2 : 16;
+        Gridnet__Op **grown = realloc(v->history, cap * sizeof *grown);
+        if (!grown)
+            return GN_ENOMEM;
+        v->history = grown;
+        sh->cap_history = cap;
+    }
+    int rc = gn_ops_get(sh->txn, origin, seq, &v->history[v->n_history]);
+    if (rc == 0)
+        v->n_history++;
+    return rc;
+}
+
+static int
+s_show_conflict(const void *bytes, size_t len, void *arg)
+{
+    show_t *sh = arg;
+    Gridnet__CaseView *v = sh->view;
+    if (v->n_conflicts == sh->cap_conflicts) {
+        size_t cap = sh->cap_conflicts ? sh->cap_conflicts * 2 : 4;
+        Gridnet__Op **grown = realloc(v->conflicts, cap * sizeof *grown);
+        if (!grown)
+            return GN_ENOMEM;
+        v->conflicts = grown;
+        sh->cap_conflicts = cap;
+    }
+    int err;
+    gn_op_t *op = gn_codec_unpack_op(bytes, len, &err);
+    if (!op)
+        return GN_ESTORE;
+    v->conflicts[v->n_conflicts++] = op;
+    return GN_OK;
+}
+
+static void
+s_view_free(Gridnet__CaseView *v)
+{
+    gn_codec_free_case(&v->state);
+    for (size_t i = 0; i < v->n_history; i++)
+        gn_codec_free_op(&v->history[i]);
+    for (size_t i = 0; i < v->n_conflicts; i++)
+        gn_codec_free_op(&v->conflicts[i]);
+    free(v->history);
+    free(v->conflicts);
+}
+
+typedef struct {
+    Gridnet__CaseList *list;
+    size_t cap;                 // allocated entries in list->cases
+    size_t limit;               // cases wanted
+    size_t bytes;               // packed bytes so far
+    uint8_t last[16];           // key of the last case taken
+} list_t;
+
+static int
+s_list_visit(const void *bytes, size_t len, void *arg)
+{
+    list_t *l = arg;
+    Gridnet__CaseList *cl = l->list;
+    if (cl->n_cases >= l->limit || l->bytes + len > LIST_BYTES)
+        return 2;   // more remain: stop and say where to continue
+    if (cl->n_cases == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        Gridnet__Case **grown = realloc(cl->cases, cap * sizeof *grown);
+        if (!grown)
+            return GN_ENOMEM;
+        cl->cases = grown;
+        l->cap = cap;
+    }
+    int err;
+    gn_case_t *c = gn_codec_unpack_case(bytes, len, &err);
+    if (!c)
+        return GN_ESTORE;
+    cl->cases[cl->n_cases++] = c;
+    l->bytes += len;
+    return 0;
+}
+
+typedef struct {
+    gn_api_t *api;
+    slot_t *slot;
+    gn_api_reply_t *reply;      // filled here, packed by the caller
+    Gridnet__CaseView view;     // show
+    Gridnet__CaseList list;     // list
+    Gridnet__NodeStatus status; // status
+    char next[GN_CASE_ID_MAX];  // list continuation
+} read_t;
+
+static int
+s_read_txn(gn_txn_t *txn, void *arg)
+{
+    read_t *r = arg;
+    gn_api_request_t *req = r->slot->req;
+    gn_api_reply_t *reply = r->reply;
+    int rc;
+    switch (req->body_case) {
+    case GRIDNET__API_REQUEST__BODY_SHOW: {
+        uint8_t key[16];
+        if (gn_case_key_from_text(key, req->show->case_id) != 0) {
+            s_fail(r->slot, GN_EINVAL, "not a case id (expected <node code>-<n>)");
+            return GN_OK;
+        }
+        rc = gn_cases_get_key(txn, key, &r->view.state);
+        if (rc == GN_ENOTFOUND) {
+            s_fail(r->slot, rc, "no such case here");
+            return GN_OK;
+        }
+        show_t sh = { .txn = txn, .view = &r->view };
+        if (rc != 0 || (rc = gn_cases_history(txn, key, s_show_op, &sh)) != 0
+            || (rc = gn_cases_conflicts(txn, key, s_show_conflict, &sh)) != 0)
+            return rc;
+        reply->body_case = GRIDNET__API_REPLY__BODY_VIEW;
+        reply->view = &r->view;
+        return GN_OK;
+    }
+    case GRIDNET__API_REQUEST__BODY_LIST: {
+        Gridnet__ListReq *lr = req->list;
+        uint8_t after[16];
+        if (lr->after && *lr->after && gn_case_key_from_text(after, lr->after) != 0) {
+            s_fail(r->slot, GN_EINVAL, "list: 'after' is not a case id");
+            return GN_OK;
+        }
+        gn_case_filter_t f = { .status = lr->status, .grid = lr->grid, .owner = lr->owner,
+                               .after = lr->after && *lr->after ? after : NULL };
+        list_t l = { .list = &r->list,
+                     .limit = lr->limit == 0 ? LIST_DEFAULT
+                            : lr->limit > LIST_MAX ? LIST_MAX : lr->limit };
+        rc = gn_cases_list(txn, &f, s_list_visit, &l);
+        if (rc < 0)
+            return rc;
+        if (rc == 2 && r->list.n_cases > 0) {
+            snprintf(r->next, sizeof r->next, "%s", r->list.cases[r->list.n_cases - 1]->id);
+            r->list.next = r->next;
+        }
+        reply->body_case = GRIDNET__API_REPLY__BODY_LIST;
+        reply->list = &r->list;
+        return GN_OK;
+    }
+    case GRIDNET__API_REQUEST__BODY_STATUS: {
+        Gridnet__NodeStatus *st = &r->status;
+        st->node = r->api->self;
+        st->level = (uint32_t) gn_node_level(r->api->self);
+        st->parent = gn_node_parent(r->api->self);
+        st->incarnation = r->api->incarnation;
+        if ((rc = gn_feed_head(txn, &st->feed_head)) != 0
+            || (rc = gn_meta_get(txn, "op_seq", &st->op_seq)) != 0
+            || (rc = gn_meta_get(txn, "conflicts", &st->conflicts)) != 0
+            || (rc = gn_txn_count(txn, GN_DB_CASES, &st->cases)) != 0)
+            return rc;
+        if (r->api->status && (rc = r->api->status(r->api->status_arg, st)) != 0)
+            return rc;
+        reply->body_case = GRIDNET__API_REPLY__BODY_STATUS;
+        reply->status = st;
+        return GN_OK;
+    }
+    default:
+        s_fail(r->slot, GN_EINVAL, "unknown request");
+        return GN_OK;
+    }
+}
+
+static void
+s_send_reply(void *sock, slot_t *s, gn_api_reply_t *reply)
+{
+    uint8_t *buf;
+    size_t len;
+    reply->id = s->req ? s->req->id : 0;
+    reply->code = s->code;
+    reply->error = s->code ? s->error : (char *) "";
+    if (s->code)
+        reply->body_case = GRIDNET__API_REPLY__BODY__NOT_SET;
+    int rc = gn_codec_pack(&reply->base, GN_REPLY_MAX, &buf, &len);
+    if (rc != 0) {
+        gn_api_reply_t small = GRIDNET__API_REPLY__INIT;
+        small.id = reply->id;
+        small.code = rc;
+        small.error = (char *) "reply too large: narrow the request";
+        if (gn_codec_pack(&small.base, GN_REPLY_MAX, &buf, &len) != 0)
+            return;
+    }
+    if (zmq_msg_send(&s->rid, sock, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
+        zmq_send(sock, buf, len, ZMQ_DONTWAIT);
+    free(buf);
+}
+
+static void
+s_reply_read(gn_api_t *api, void *sock, slot_t *s)
+{
+    gn_api_reply_t reply = GRIDNET__API_REPLY__INIT;
+    read_t r = { .api = api, .slot = s, .reply = &reply };
+    gridnet__case_view__init(&r.view);
+    gridnet__case_list__init(&r.list);
+    gridnet__node_status__init(&r.status);
+    int rc = gn_store_read(api->store, s_read_txn, &r);
+    if (rc != 0 && s->code == 0)
+        s_fail(s, rc, NULL);
+    s_send_reply(sock, s, &reply);
+    s_view_free(&r.view);
+    for (size_t i = 0; i < r.list.n_cases; i++)
+        gn_codec_free_case(&r.list.cases[i]);
+    free(r.list.cases);
+    if (api->status_free)
+        api->status_free(api->status_arg, &r.status);
+}
+
+int
+gn_api_on_requests(gn_api_t *api, zsock_t *router)
+{
+    void *sock = zsock_resolve(router);
+    api->nslots = 0;
+    bool writes = false;
+    while (api->nslots < GROUP_MAX) {
+        slot_t *s = &api->slots[api->nslots];
+        memset(s, 0, sizeof *s);
+        zmq_msg_init(&s->rid);
+        if (zmq_msg_recv(&s->rid, sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&s->rid);
+            break;
+        }
+        api->nslots++;
+        zmq_msg_t body;
+        zmq_msg_init(&body);
+        int err = GN_EMALFORMED;
+        if (zmq_msg_more(&s->rid) && zmq_msg_recv(&body, sock, ZMQ_DONTWAIT) >= 0) {
+            bool more = zmq_msg_more(&body);
+            if (!more)
+                s->req = gn_codec_unpack_request(zmq_msg_data(&body), zmq_msg_size(&body), &err);
+            while (more) {   // one frame per request: drop the rest
+                zmq_msg_t part;
+                zmq_msg_init(&part);
+                more = zmq_msg_recv(&part, sock, ZMQ_DONTWAIT) >= 0 && zmq_msg_more(&part);
+                zmq_msg_close(&part);
+            }
+        }
+        zmq_msg_close(&body);
+        if (!s->req)
+            s_fail(s, err, "request unreadable: expected one frame holding an ApiRequest");
+        else if (s_is_write(s->req))
+            writes = true;
+    }
+    if (writes) {
+        int rc = gn_store_write(api->store, s_writes_txn, api);
+        if (rc != 0) {
+            gn_error("api: group of %zu request(s) not saved: %s", api->nslots, gn_strerror(rc));
+            for (size_t i = 0; i < api->nslots; i++)
+                if (api->slots[i].req && s_is_write(api->slots[i].req))
+                    s_fail(&api->slots[i], rc, "not saved: the node's storage failed; try again");
+        }
+    }
+    for (size_t i = 0; i < api->nslots; i++) {
+        slot_t *s = &api->slots[i];
+        if (s->req && !s_is_write(s->req) && s->code == 0)
+            s_reply_read(api, sock, s);
+        else {
+            gn_api_reply_t reply = GRIDNET__API_REPLY__INIT;
+            if (s->code == 0 && s->req->body_case == GRIDNET__API_REQUEST__BODY_REPORT) {
+                reply.body_case = GRIDNET__API_REPLY__BODY_CASE_ID;
+                reply.case_id = s->case_id;
+            }
+            else if (s->code == 0) {
+                reply.body_case = GRIDNET__API_REPLY__BODY_STATE;
+                reply.state = s->state;
+            }
+            s_send_reply(sock, s, &reply);
+        }
+        gn_codec_free_case(&s->state);
+        gn_codec_free_request(&s->req);
+        zmq_msg_close(&s->rid);
+    }
+    return (int) api->nslots;
+}

@@ -1,0 +1,33 @@
+/*  api.h -- requests from clients on the node's API socket (ROUTER).
+
+    Frames: [routing id][packed ApiRequest] in, [routing id][packed ApiReply]
+    out. Every request gets exactly one reply with the request's id.
+
+    Group commit: the requests waiting on the socket are taken together;
+    every write among them runs in ONE transaction, and the replies go out
+    only after it is on disk (I4). Reads run after the commit, so a client
+    sees its own writes.  */
+#ifndef GN_API_H
+#define GN_API_H
+#include "codec.h"
+#include "store.h"
+
+#include <czmq.h>
+
+typedef struct _gn_api_t gn_api_t;
+
+//  Fills the node-wide part of a status reply (links, cursors); the api
+//  fills the store counters itself.
+typedef int (gn_status_fn)(void *arg, Gridnet__NodeStatus *st);
+typedef void (gn_status_free_fn)(void *arg, Gridnet__NodeStatus *st);
+
+//  Caller owns the result; store stays owned by the caller.
+gn_api_t *gn_api_new(gn_store_t *store, uint64_t self, uint64_t incarnation,
+                     gn_status_fn *status, gn_status_free_fn *status_free, void *status_arg);
+void gn_api_destroy(gn_api_t **self_p);
+
+//  Handle the requests waiting on router (up to a group's worth).
+//  Returns the number handled.
+int gn_api_on_requests(gn_api_t *self, zsock_t *router);
+
+#endif

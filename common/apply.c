@@ -1,0 +1,166 @@
+/*  apply.c -- the one path every op takes into a replica.  */
+#include "apply.h"
+#include "cases.h"
+#include "err.h"
+#include "feed.h"
+#include "ids.h"
+#include "log.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+//  Does (epoch, version) of a beat b?
+static bool
+s_newer(const gn_case_t *a, const gn_case_t *b)
+{
+    return a->epoch > b->epoch || (a->epoch == b->epoch && a->version > b->version);
+}
+
+//  I3: does an op from below follow the case as this node knows it?
+static bool
+s_follows(const gn_op_t *op, const gn_case_t *known)
+{
+    if (!known)
+        return op->action == GRIDNET__ACTION__ACT_REPORT && op->version == 1
+            && op->state->origin == op->origin && op->state->owner == op->origin;
+    return op->origin == known->owner && op->epoch == known->epoch
+        && op->version == known->version + 1;
+}
+
+static int
+s_feed(gn_txn_t *txn, const gn_apply_ctx_t *ctx, const gn_op_t *op, uint8_t flags)
+{
+    gn_feed_rec_t rec = { .origin = op->origin, .seq = op->seq, .from = ctx->peer,
+                          .flags = flags };
+    gn_feed_scope(&rec, op);
+    uint64_t seq;
+    return gn_feed_append(txn, &rec, &seq);
+}
+
+static int
+s_conflict(gn_txn_t *txn, const gn_apply_ctx_t *ctx, const gn_op_t *op,
+           const void *bytes, size_t len)
+{
+    uint8_t key[16];
+    int rc;
+    if (gn_case_key_from_text(key, op->case_id) != 0)
+        return GN_EINVAL;
+    if ((rc = gn_ops_put_raw(txn, op->origin, op->seq, bytes, len)) != 0
+        || (rc = gn_cases_conflict_add(txn, key, op->origin, op->seq, bytes, len)) != 0
+        || (rc = s_feed(txn, ctx, op, GN_FEED_CONFLICT)) != 0)
+        return rc;
+    uint64_t n;
+    if ((rc = gn_meta_get(txn, "conflicts", &n)) != 0
+        || (rc = gn_meta_put(txn, "conflicts", n + 1)) != 0)
+        return rc;
+    return GN_OK;
+}
+
+//  Reference data: key -> origin u64 | seq u64 | value; newest op wins.
+static int
+s_apply_ref(gn_txn_t *txn, const gn_op_t *op)
+{
+    const void *val;
+    size_t vlen;
+    size_t klen = strlen(op->ref_key);
+    int rc = gn_txn_get(txn, GN_DB_REF, op->ref_key, klen, &val, &vlen);
+    if (rc == 0 && vlen >= 16 && gn_get_be64((const uint8_t *) val + 8) >= op->seq
+        && gn_get_be64(val) == op->origin)
+        return GN_OK;   // an older op of the same origin: keep what we have
+    if (rc != 0 && rc != GN_ENOTFOUND)
+        return rc;
+    void *dst;
+    size_t len = 16 + op->ref_value.len;
+    if ((rc = gn_txn_reserve(txn, GN_DB_REF, op->ref_key, klen, len, &dst)) != 0)
+        return rc;
+    gn_put_be64(dst, op->origin);
+    gn_put_be64((uint8_t *) dst + 8, op->seq);
+    if (op->ref_value.len)
+        memcpy((uint8_t *) dst + 16, op->ref_value.data, op->ref_value.len);
+    return GN_OK;
+}
+
+static int
+s_apply_case(gn_txn_t *txn, const gn_apply_ctx_t *ctx, const gn_op_t *op,
+             const void *bytes, size_t len, gn_apply_result_t *result)
+{
+    gn_case_t *known = NULL;
+    int rc = gn_cases_get(txn, op->case_id, &known);
+    if (rc != 0 && rc != GN_ENOTFOUND)
+        return rc;
+    if (ctx->from == GN_FROM_CHILD && !s_follows(op, known)) {
+        gn_warn("apply: op %012llu/%llu on %s v%u e%u from %012llu is stale "
+                "(known: owner %012llu e%u v%u): kept as a conflict",
+                (unsigned long long) op->origin, (unsigned long long) op->seq, op->case_id,
+                op->version, op->epoch, (unsigned long long) ctx->peer,
+                (unsigned long long) (known ? known->owner : 0), known ? known->epoch : 0,
+                known ? known->version : 0);
+        gn_codec_free_case(&known);
+        *result = GN_APPLY_CONFLICT;
+        return s_conflict(txn, ctx, op, bytes, len);
+    }
+    if (!known || s_newer(op->state, known))
+        rc = gn_cases_put(txn, op->state, known);
+    gn_codec_free_case(&known);
+    if (rc == 0)
+        rc = gn_cases_history_add(txn, op);
+    return rc;
+}
+
+int
+gn_apply(gn_txn_t *txn, const gn_apply_ctx_t *ctx, const gn_op_t *op,
+         const void *bytes, size_t len, gn_apply_result_t *result)
+{
+    bool is_ref = op->action == GRIDNET__ACTION__ACT_REFDATA;
+    *result = GN_APPLY_NEW;
+    if (ctx->from == GN_FROM_CHILD
+        && (is_ref || !gn_node_in_subtree(op->origin, ctx->peer)))
+        return GN_ESCOPE;   // I8: a child speaks only for its own subtree
+    if (is_ref ? !op->ref_key || !*op->ref_key
+               : !op->state || !op->case_id || strcmp(op->case_id, op->state->id ? op->state->id : "") != 0
+                 || op->state->version != op->version)
+        return GN_EINVAL;
+    int rc = gn_ops_exists(txn, op->origin, op->seq);
+    if (rc == 0) {
+        *result = GN_APPLY_DUP;
+        return GN_OK;
+    }
+    if (rc != GN_ENOTFOUND)
+        return rc;
+    if (ctx->conflict) {
+        *result = GN_APPLY_CONFLICT;
+        return is_ref ? GN_EINVAL : s_conflict(txn, ctx, op, bytes, len);
+    }
+    rc = is_ref ? s_apply_ref(txn, op) : s_apply_case(txn, ctx, op, bytes, len, result);
+    if (rc != 0 || *result == GN_APPLY_CONFLICT)
+        return rc;
+    if ((rc = gn_ops_put_raw(txn, op->origin, op->seq, bytes, len)) != 0)
+        return rc;
+    return s_feed(txn, ctx, op, 0);
+}
+
+int
+gn_apply_local(gn_txn_t *txn, uint64_t self, gn_op_t *op)
+{
+    uint64_t seq;
+    int rc = gn_meta_get(txn, "op_seq", &seq);
+    if (rc != 0)
+        return rc;
+    op->origin = self;
+    op->seq = seq + 1;
+    if (gn_codec_check_op(op) != 0)
+        return GN_EMALFORMED;   // checked before any write: nothing to undo
+    if ((rc = gn_meta_put(txn, "op_seq", seq + 1)) != 0)
+        return rc;
+    uint8_t *buf;
+    size_t len;
+    if ((rc = gn_codec_pack(&op->base, GN_ENVELOPE_MAX / 2, &buf, &len)) != 0)
+        return rc;
+    gn_apply_ctx_t ctx = { .self = self, .peer = self, .from = GN_FROM_LOCAL };
+    gn_apply_result_t result;
+    rc = gn_apply(txn, &ctx, op, buf, len, &result);
+    free(buf);
+    if (rc == 0 && result != GN_APPLY_NEW)
+        rc = GN_ESTORE;   // a fresh local id can be neither a duplicate nor stale
+    return rc;
+}

@@ -1,0 +1,49 @@
+/*  apply.h -- applying an op to the replica: dedup, ownership, versions.
+
+    Applying is idempotent and order-tolerant (DESIGN section 5): an op whose
+    id is known is a duplicate and changes nothing; a new op is stored, added
+    to the feed and to its case's history, and replaces the case state if its
+    (epoch, version) is higher than the stored one.
+
+    Ops that come up from a child are arbitrated (I3): a case op must follow
+    the case as this node knows it (author = owner, same epoch, version + 1;
+    or a first report), else it is stored as a visible conflict and the caller
+    returns REJECT(STALE). Ops that come down from the parent are
+    authoritative. Scope (I8): a child may only send ops that originated in
+    its subtree, and never reference data.  */
+#ifndef GN_APPLY_H
+#define GN_APPLY_H
+#include "codec.h"
+#include "store.h"
+
+typedef enum {
+    GN_APPLY_NEW = 0,           // stored and applied
+    GN_APPLY_DUP,               // already known: nothing changed
+    GN_APPLY_CONFLICT           // stored as a conflict; state unchanged
+} gn_apply_result_t;
+
+typedef enum {
+    GN_FROM_LOCAL = 0,          // written here by the workflow
+    GN_FROM_CHILD,              // came up from a child: arbitrate
+    GN_FROM_PARENT              // came down from the parent: authoritative
+} gn_from_t;
+
+typedef struct {
+    uint64_t self;              // this node
+    uint64_t peer;              // node it came from (self if local)
+    gn_from_t from;             // direction it came from
+    bool conflict;              // arrived already marked as a conflict
+} gn_apply_ctx_t;
+
+//  Apply op (unpacked and checked by the codec) whose packed form is
+//  bytes/len. *result says what happened. Returns 0, GN_ESCOPE for an op the
+//  peer may not send (nothing stored), or a store error (abort the txn).
+int gn_apply(gn_txn_t *txn, const gn_apply_ctx_t *ctx, const gn_op_t *op,
+             const void *bytes, size_t len, gn_apply_result_t *result);
+
+//  Give a locally written op its id (origin = self, next op seq), check it,
+//  pack it and apply it. op->origin and op->seq are set by the call.
+//  GN_EMALFORMED if the op fails the codec's checks (nothing written).
+int gn_apply_local(gn_txn_t *txn, uint64_t self, gn_op_t *op);
+
+#endif

@@ -1,0 +1,35 @@
+/*  config.h -- node settings: one table with defaults and bounds, read from a
+    zconfig file (ZPL, czmq's format). Every key is documented in the table in
+    config.c and in deploy/example.cfg.  */
+#ifndef GN_CONFIG_H
+#define GN_CONFIG_H
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct {
+    uint64_t node;          // node/id: this node's 12-digit division code
+    char data[512];         // node/data: data directory (LMDB env, keys, endpoints file)
+    char log_level[16];     // node/log: error | warn | info | debug
+    char api_bind[256];     // api/bind: client API endpoint (ROUTER)
+    char pub_bind[256];     // pub/bind: change stream endpoint (PUB)
+    char child_bind[256];   // sync/bind: endpoint children connect to (towns, district)
+    char parent[256];       // sync/parent: parent's sync endpoint (villages, towns)
+    uint32_t batch_ops;     // sync/batch: max entries per batch
+    uint32_t window;        // sync/window: batches in flight per link
+    uint32_t heartbeat_ms;  // sync/heartbeat: ping interval, ms; peer dead after 3 missed
+    uint64_t map_mb;        // store/map: initial LMDB map size, MiB (grows on demand)
+    uint32_t tick_ms;       // node/tick: periodic tick (deadlines, liveness), ms
+} gn_config_t;
+
+//  Fill *cfg with defaults, then read `path` (NULL: defaults only) and check
+//  bounds and that node/id fits `level` (0: any). On error returns GN_ECONFIG
+//  and writes a one-line reason into err.
+int gn_config_load(gn_config_t *cfg, const char *path, int level, char *err, size_t errlen);
+
+//  Set one key by its path ("sync/window") from text, with the same checks.
+int gn_config_set(gn_config_t *cfg, const char *key, const char *value, char *err, size_t errlen);
+
+//  Print every key with its default and description, as a commented config.
+void gn_config_print_example(FILE *out);
+
+#endif

@@ -1,0 +1,436 @@
+/*  node.c -- the daemon loop: API, sync links, change stream, tick.
+
+    One thread owns everything here, including every LMDB write, so there is
+    never more than one writer (DESIGN section 7).  */
+#include "node.h"
+#include "api.h"
+#include "err.h"
+#include "feed.h"
+#include "ids.h"
+#include "log.h"
+#include "store.h"
+#include "sync.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define PUB_BATCH 1024          // ops published per wake-up at most
+
+struct _gn_node_t {
+    gn_config_t cfg;            // settings (a copy)
+    int level;                  // 1 district, 2 town, 3 village
+    uint64_t incarnation;       // this run (meta counter, +1 per start)
+    gn_store_t *store;          // the replica
+    zsock_t *api;               // ROUTER for clients
+    zsock_t *pub;               // PUB change stream
+    zsock_t *up;                // DEALER to the parent, or NULL
+    zsock_t *down;              // ROUTER for children, or NULL
+    gn_sync_t *sync;            // replication links
+    gn_api_t *handler;          // client requests
+    zloop_t *loop;              // the reactor
+    zsock_t *pipe;              // actor pipe, or NULL
+    uint64_t published;         // feed seq published through
+};
+
+static int
+s_status(void *arg, Gridnet__NodeStatus *st)
+{
+    return gn_sync_status(((gn_node_t *) arg)->sync, st);
+}
+
+static void
+s_status_free(void *arg, Gridnet__NodeStatus *st)
+{
+    gn_sync_status_free(st);
+}
+
+//  Bind a socket and make sure it worked; *endpoint gets the bound address.
+static int
+s_bind(zsock_t *sock, const char *where, const char *what, char *err, size_t errlen)
+{
+    if (zsock_bind(sock, "%s", where) < 0) {
+        snprintf(err, errlen, "cannot bind %s to %s: %s", what, where, zmq_strerror(errno));
+        return GN_ENET;
+    }
+    return GN_OK;
+}
+
+static int
+s_write_endpoints(gn_node_t *self, char *err, size_t errlen)
+{
+    char path[600], tmp[620];
+    snprintf(path, sizeof path, "%s/endpoints", self->cfg.data);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    zconfig_t *root = zconfig_new("root", NULL);
+    if (!root)
+        return GN_ENOMEM;
+    zconfig_putf(root, "api", "%s", zsock_endpoint(self->api));
+    zconfig_putf(root, "pub", "%s", zsock_endpoint(self->pub));
+    if (self->down)
+        zconfig_putf(root, "sync", "%s", zsock_endpoint(self->down));
+    zconfig_putf(root, "pid", "%d", (int) getpid());
+    int rc = zconfig_save(root, tmp);
+    zconfig_destroy(&root);
+    if (rc != 0 || rename(tmp, path) != 0) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        return GN_EIO;
+    }
+    return GN_OK;
+}
+
+static int
+s_incarnation_txn(gn_txn_t *txn, void *arg)
+{
+    uint64_t *inc = arg;
+    int rc = gn_meta_get(txn, "incarnation", inc);
+    if (rc == 0)
+        rc = gn_meta_put(txn, "incarnation", ++*inc);
+    return rc;
+}
+
+static int
+s_head_txn(gn_txn_t *txn, void *arg)
+{
+    return gn_feed_head(txn, arg);
+}
+
+gn_node_t *
+gn_node_new(const gn_config_t *cfg, char *err, size_t errlen)
+{
+    gn_node_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    self->cfg = *cfg;
+    self->level = gn_node_level(cfg->node);
+    int hb = (int) cfg->heartbeat_ms;
+    char dbdir[600];
+    snprintf(dbdir, sizeof dbdir, "%s/db", cfg->data);
+    if (mkdir(cfg->data, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create data directory %s: %s", cfg->data, strerror(errno));
+        goto fail;
+    }
+    int rc = gn_store_open(&self->store, dbdir, (size_t) cfg->map_mb << 20);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot open the store in %s: %s", dbdir, gn_strerror(rc));
+        goto fail;
+    }
+    if ((rc = gn_store_write(self->store, s_incarnation_txn, &self->incarnation)) != 0
+        || (rc = gn_store_read(self->store, s_head_txn, &self->published)) != 0) {
+        snprintf(err, errlen, "cannot read the store: %s", gn_strerror(rc));
+        goto fail;
+    }
+
+    self->api = zsock_new(ZMQ_ROUTER);
+    self->pub = zsock_new(ZMQ_PUB);
+    if (!self->api || !self->pub) {
+        snprintf(err, errlen, "cannot create sockets");
+        goto fail;
+    }
+    zsock_set_linger(self->api, 0);
+    zsock_set_maxmsgsize(self->api, GN_API_MAX);
+    zsock_set_sndtimeo(self->api, 0);
+    zsock_set_linger(self->pub, 0);
+    zsock_set_sndhwm(self->pub, 10000);
+    if (s_bind(self->api, cfg->api_bind, "api", err, errlen) != 0
+        || s_bind(self->pub, cfg->pub_bind, "pub", err, errlen) != 0)
+        goto fail;
+
+    if (self->level < 3) {   // towns and the district take children
+        self->down = zsock_new(ZMQ_ROUTER);
+        if (!self->down) {
+            snprintf(err, errlen, "cannot create sockets");
+            goto fail;
+        }
+        zsock_set_linger(self->down, 0);
+        zsock_set_router_mandatory(self->down, 1);
+        zsock_set_router_handover(self->down, 1);
+        zsock_set_maxmsgsize(self->down, GN_ENVELOPE_MAX);
+        zsock_set_sndhwm(self->down, 1000);
+        zsock_set_rcvhwm(self->down, 1000);
+        zsock_set_heartbeat_ivl(self->down, hb);
+        zsock_set_heartbeat_timeout(self->down, 3 * hb);
+        if (s_bind(self->down, cfg->child_bind, "sync", err, errlen) != 0)
+            goto fail;
+    }
+    if (self->level > 1) {   // villages and towns have a parent
+        char rid[GN_NODE_ID_MAX];
+        snprintf(rid, sizeof rid, "%012llu", (unsigned long long) cfg->node);
+        self->up = zsock_new(ZMQ_DEALER);
+        if (!self->up) {
+            snprintf(err, errlen, "cannot create sockets");
+            goto fail;
+        }
+        zsock_set_identity(self->up, rid);
+        zsock_set_linger(self->up, 0);
+        zsock_set_immediate(self->up, 1);
+        zsock_set_maxmsgsize(self->up, GN_ENVELOPE_MAX);
+        zsock_set_sndhwm(self->up, 100);
+        zsock_set_rcvhwm(self->up, 1000);
+        zsock_set_heartbeat_ivl(self->up, hb);
+        zsock_set_heartbeat_timeout(self->up, 3 * hb);
+        zsock_set_reconnect_ivl(self->up, 100);
+        zsock_set_reconnect_ivl_max(self->up, 2000);
+        if (zsock_connect(self->up, "%s", cfg->parent) < 0) {
+            snprintf(err, errlen, "cannot connect to parent at %s: %s", cfg->parent,
+                     zmq_strerror(errno));
+            goto fail;
+        }
+    }
+    self->sync = gn_sync_new(self->store, &self->cfg, self->incarnation, self->up, self->down);
+    self->handler = gn_api_new(self->store, cfg->node, self->incarnation, s_status,
+                               s_status_free, self);
+    if (!self->sync || !self->handler) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (s_write_endpoints(self, err, errlen) != 0)
+        goto fail;
+    return self;
+fail:
+    gn_node_destroy(&self);
+    return NULL;
+}
+
+void
+gn_node_destroy(gn_node_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    gn_node_t *self = *self_p;
+    zloop_destroy(&self->loop);
+    gn_api_destroy(&self->handler);
+    gn_sync_destroy(&self->sync);
+    zsock_destroy(&self->api);
+    zsock_destroy(&self->pub);
+    zsock_destroy(&self->up);
+    zsock_destroy(&self->down);
+    gn_store_destroy(&self->store);
+    free(self);
+    *self_p = NULL;
+}
+
+// ---- the change stream ----
+
+typedef struct {
+    gn_node_t *node;
+    gn_txn_t *txn;
+    size_t n;                   // published this round
+} pub_t;
+
+static int
+s_pub_visit(uint64_t seq, const gn_feed_rec_t *rec, void *arg)
+{
+    pub_t *p = arg;
+    const void *bytes;
+    size_t len;
+    int rc = gn_ops_raw(p->txn, rec->origin, rec->seq, &bytes, &len);
+    if (rc != 0)
+        return rc;
+    void *sock = zsock_resolve(p->node->pub);
+    const char *topic = rec->flags & GN_FEED_CONFLICT ? "conflict" : "op";
+    if (zmq_send(sock, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
+        zmq_send(sock, bytes, len, ZMQ_DONTWAIT);
+    p->node->published = seq;
+    return ++p->n >= PUB_BATCH ? 1 : 0;
+}
+
+static int
+s_pub_txn(gn_txn_t *txn, void *arg)
+{
+    pub_t *p = arg;
+    p->txn = txn;
+    uint64_t head;
+    int rc = gn_feed_head(txn, &head);
+    if (rc != 0 || head <= p->node->published)
+        return rc;
+    rc = gn_feed_scan(txn, p->node->published, s_pub_visit, p);
+    if (rc == 0 && p->n < PUB_BATCH)
+        p->node->published = head;
+    return rc;
+}
+
+//  After anything that may have written: stream the changes and the feed.
+static void
+s_after(gn_node_t *self)
+{
+    pub_t p = { .node = self };
+    int rc = gn_store_read(self->store, s_pub_txn, &p);
+    if (rc != 0)
+        gn_warn("node: change stream: %s", gn_strerror(rc));
+    gn_sync_pump(self->sync);
+}
+
+// ---- reactor handlers ----
+
+static int
+s_on_api(zloop_t *loop, zsock_t *sock, void *arg)
+{
+    gn_node_t *self = arg;
+    gn_api_on_requests(self->handler, sock);
+    s_after(self);
+    return 0;
+}
+
+static int
+s_on_parent(zloop_t *loop, zsock_t *sock, void *arg)
+{
+    gn_node_t *self = arg;
+    gn_sync_on_parent(self->sync);
+    s_after(self);
+    return 0;
+}
+
+static int
+s_on_children(zloop_t *loop, zsock_t *sock, void *arg)
+{
+    gn_node_t *self = arg;
+    gn_sync_on_children(self->sync);
+    s_after(self);
+    return 0;
+}
+
+static int
+s_on_tick(zloop_t *loop, int timer_id, void *arg)
+{
+    gn_node_t *self = arg;
+    gn_sync_tick(self->sync, zclock_mono());
+    s_after(self);
+    return 0;
+}
+
+static int
+s_on_pipe(zloop_t *loop, zsock_t *pipe, void *arg)
+{
+    char *cmd = zstr_recv(pipe);
+    int rc = cmd && strcmp(cmd, "$TERM") == 0 ? -1 : 0;
+    zstr_free(&cmd);
+    return rc;
+}
+
+int
+gn_node_run(gn_node_t *self)
+{
+    self->loop = zloop_new();
+    if (!self->loop)
+        return GN_ENOMEM;
+    //  The reactor's timer runs the fast sub-jobs (link liveness, HELLO
+    //  retries); slower jobs run from it at their own pace (node/tick).
+    size_t tick = self->cfg.heartbeat_ms / 10;
+    if (tick < 10)
+        tick = 10;
+    if (tick > 100)
+        tick = 100;
+    if (zloop_reader(self->loop, self->api, s_on_api, self) != 0
+        || (self->up && zloop_reader(self->loop, self->up, s_on_parent, self) != 0)
+        || (self->down && zloop_reader(self->loop, self->down, s_on_children, self) != 0)
+        || (self->pipe && zloop_reader(self->loop, self->pipe, s_on_pipe, self) != 0)
+        || zloop_timer(self->loop, tick, 0, s_on_tick, self) < 0)
+        return GN_ENOMEM;
+    if (self->pipe)
+        zloop_set_nonstop(self->loop, true);   // an actor stops on $TERM only
+    gn_sync_tick(self->sync, zclock_mono());   // say HELLO right away
+    gn_info("node: ready (level %d, incarnation %llu)", self->level,
+            (unsigned long long) self->incarnation);
+    zloop_start(self->loop);
+    gn_info("node: stopping");
+    return GN_OK;
+}
+
+void
+gn_node_actor(zsock_t *pipe, void *args)
+{
+    char err[256];
+    gn_node_t *self = gn_node_new(args, err, sizeof err);
+    if (!self) {
+        gn_error("node: %s", err);
+        zsock_signal(pipe, 1);
+        return;
+    }
+    self->pipe = pipe;
+    zsock_signal(pipe, 0);
+    gn_node_run(self);
+    gn_node_destroy(&self);
+}
+
+static void
+s_usage(const char *prog)
+{
+    fprintf(stderr, "usage: %s -c FILE [-s key=value]... [-e]\n"
+                    "  -c FILE        node config (zconfig); see -e\n"
+                    "  -s key=value   override one setting, e.g. -s sync/parent=tcp://host:port\n"
+                    "  -e             print an example config with every key explained\n", prog);
+}
+
+int
+gn_node_main(int argc, char **argv, int level)
+{
+    const char *path = NULL;
+    const char *sets[64];
+    int nsets = 0, opt;
+    while ((opt = getopt(argc, argv, "c:s:eh")) != -1) {
+        switch (opt) {
+        case 'c': path = optarg; break;
+        case 's':
+            if (nsets == 64) {
+                fprintf(stderr, "%s: too many -s options\n", argv[0]);
+                return 2;
+            }
+            sets[nsets++] = optarg;
+            break;
+        case 'e': gn_config_print_example(stdout); return 0;
+        case 'h': s_usage(argv[0]); return 0;
+        default: s_usage(argv[0]); return 2;
+        }
+    }
+    if (!path || optind != argc) {
+        s_usage(argv[0]);
+        return 2;
+    }
+    gn_config_t cfg;
+    char err[256];
+    if (gn_config_load(&cfg, path, 0, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: %s: %s\n", argv[0], path, err);
+        return 1;
+    }
+    for (int i = 0; i < nsets; i++) {
+        char key[128];
+        const char *eq = strchr(sets[i], '=');
+        if (!eq || (size_t) (eq - sets[i]) >= sizeof key) {
+            fprintf(stderr, "%s: -s wants key=value, got '%s'\n", argv[0], sets[i]);
+            return 2;
+        }
+        memcpy(key, sets[i], (size_t) (eq - sets[i]));
+        key[eq - sets[i]] = 0;
+        if (gn_config_set(&cfg, key, eq + 1, err, sizeof err) != 0) {
+            fprintf(stderr, "%s: %s\n", argv[0], err);
+            return 2;
+        }
+    }
+    //  Checked after the overrides, so -s can supply what the file lacks.
+    if (gn_node_level(cfg.node) != level) {
+        fprintf(stderr, "%s: node/id %012llu is not a level-%d node code\n", argv[0],
+                (unsigned long long) cfg.node, level);
+        return 1;
+    }
+    if (level > 1 && !cfg.parent[0]) {
+        fprintf(stderr, "%s: sync/parent is required for a level-%d node\n", argv[0], level);
+        return 1;
+    }
+    gn_log_init((gn_log_level_t) gn_log_level_parse(cfg.log_level), cfg.node);
+    zsys_init();
+    zsys_set_logstream(NULL);
+    gn_node_t *node = gn_node_new(&cfg, err, sizeof err);
+    if (!node) {
+        gn_error("node: %s", err);
+        return 1;
+    }
+    int rc = gn_node_run(node);
+    gn_node_destroy(&node);
+    return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,245 @@
+/*  store_test.c -- the LMDB wrapper, the feed and the peers' cursors on a real
+    environment in a temporary directory.  */
+#include "err.h"
+#include "feed.h"
+#include "ids.h"
+#include "store.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+static char s_dir[64];
+
+static int
+s_setup(void **state)
+{
+    snprintf(s_dir, sizeof s_dir, "/tmp/gn_store_test.XXXXXX");
+    assert_non_null(mkdtemp(s_dir));
+    return 0;
+}
+
+static int
+s_teardown(void **state)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", s_dir);
+    assert_int_equal(system(cmd), 0);
+    return 0;
+}
+
+static int
+s_put_abc(gn_txn_t *txn, void *arg)
+{
+    int rc;
+    if ((rc = gn_txn_put(txn, GN_DB_REF, "a", 1, "1", 1)) != 0
+        || (rc = gn_txn_put(txn, GN_DB_REF, "b1", 2, "2", 1)) != 0
+        || (rc = gn_txn_put(txn, GN_DB_REF, "b2", 2, "3", 1)) != 0
+        || (rc = gn_txn_put(txn, GN_DB_REF, "c", 1, "4", 1)) != 0)
+        return rc;
+    return gn_meta_put(txn, "answer", 42);
+}
+
+static int
+s_fail_after_put(gn_txn_t *txn, void *arg)
+{
+    int rc = gn_txn_put(txn, GN_DB_REF, "z", 1, "x", 1);
+    return rc ? rc : GN_EINVAL;
+}
+
+typedef struct {
+    char keys[8][8];
+    int n;
+} seen_t;
+
+static int
+s_collect(const void *key, size_t klen, const void *val, size_t vlen, void *arg)
+{
+    seen_t *seen = arg;
+    snprintf(seen->keys[seen->n++], 8, "%.*s", (int) klen, (const char *) key);
+    return 0;
+}
+
+static int
+s_read_checks(gn_txn_t *txn, void *arg)
+{
+    const void *val;
+    size_t vlen;
+    assert_int_equal(gn_txn_get(txn, GN_DB_REF, "b2", 2, &val, &vlen), 0);
+    assert_int_equal(vlen, 1);
+    assert_memory_equal(val, "3", 1);
+    assert_int_equal(gn_txn_get(txn, GN_DB_REF, "z", 1, &val, &vlen), GN_ENOTFOUND);
+    uint64_t v;
+    assert_int_equal(gn_meta_get(txn, "answer", &v), 0);
+    assert_int_equal(v, 42);
+    assert_int_equal(gn_meta_get(txn, "never", &v), 0);
+    assert_int_equal(v, 0);
+    seen_t seen = { .n = 0 };
+    assert_int_equal(gn_txn_scan(txn, GN_DB_REF, "b", 1, false, 1, s_collect, &seen), 0);
+    assert_int_equal(seen.n, 2);
+    assert_string_equal(seen.keys[0], "b1");
+    assert_string_equal(seen.keys[1], "b2");
+    seen.n = 0;
+    assert_int_equal(gn_txn_scan(txn, GN_DB_REF, "b1", 2, true, 0, s_collect, &seen), 0);
+    assert_int_equal(seen.n, 2);
+    assert_string_equal(seen.keys[0], "b2");
+    const void *key;
+    size_t klen;
+    assert_int_equal(gn_txn_last(txn, GN_DB_REF, "b", 1, &key, &klen, &val, &vlen), 0);
+    assert_int_equal(klen, 2);
+    assert_memory_equal(key, "b2", 2);
+    assert_int_equal(gn_txn_last(txn, GN_DB_REF, "q", 1, &key, &klen, NULL, NULL), GN_ENOTFOUND);
+    assert_int_equal(gn_txn_last(txn, GN_DB_REF, NULL, 0, &key, &klen, NULL, NULL), 0);
+    assert_memory_equal(key, "c", 1);
+    return 0;
+}
+
+static void
+test_put_get_scan(void **state)
+{
+    gn_store_t *store;
+    assert_int_equal(gn_store_open(&store, s_dir, 1 << 20), 0);
+    assert_int_equal(gn_store_write(store, s_put_abc, NULL), 0);
+    assert_int_equal(gn_store_write(store, s_fail_after_put, NULL), GN_EINVAL);
+    assert_int_equal(gn_store_read(store, s_read_checks, NULL), 0);
+    gn_store_destroy(&store);
+    assert_null(store);
+    //  Everything committed is there after reopening; the failed txn is not.
+    assert_int_equal(gn_store_open(&store, s_dir, 1 << 20), 0);
+    assert_int_equal(gn_store_read(store, s_read_checks, NULL), 0);
+    gn_store_destroy(&store);
+}
+
+typedef struct {
+    int calls;                  // times the txn function ran
+    int n;                      // records to write
+} big_t;
+
+static int
+s_write_big(gn_txn_t *txn, void *arg)
+{
+    big_t *big = arg;
+    big->calls++;
+    char value[4000];
+    memset(value, 'v', sizeof value);
+    for (int i = 0; i < big->n; i++) {
+        char key[16];
+        snprintf(key, sizeof key, "k%08d", i);
+        int rc = gn_txn_put(txn, GN_DB_REF, key, strlen(key), value, sizeof value);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int
+s_count_ref(gn_txn_t *txn, void *arg)
+{
+    return gn_txn_count(txn, GN_DB_REF, arg);
+}
+
+static void
+test_map_grows_and_retries(void **state)
+{
+    gn_store_t *store;
+    assert_int_equal(gn_store_open(&store, s_dir, 256 << 10), 0);
+    size_t before = gn_store_map_size(store);
+    big_t big = { 0, 2000 };   // ~8 MB into a 256 KiB map
+    assert_int_equal(gn_store_write(store, s_write_big, &big), 0);
+    assert_true(big.calls > 1);
+    assert_true(gn_store_map_size(store) > before);
+    uint64_t count = 0;
+    assert_int_equal(gn_store_read(store, s_count_ref, &count), 0);
+    assert_int_equal(count, 2000);
+    gn_store_destroy(&store);
+}
+
+typedef struct {
+    uint64_t seqs[16];
+    gn_feed_rec_t recs[16];
+    int n;
+} feed_seen_t;
+
+static int
+s_feed_collect(uint64_t seq, const gn_feed_rec_t *rec, void *arg)
+{
+    feed_seen_t *seen = arg;
+    seen->seqs[seen->n] = seq;
+    seen->recs[seen->n++] = *rec;
+    return 0;
+}
+
+static int
+s_feed_txn(gn_txn_t *txn, void *arg)
+{
+    uint64_t seq;
+    gn_feed_rec_t rec = { .origin = 610403001001ULL, .seq = 1, .from = 610403001001ULL,
+                          .nscope = 2, .scope = { 610403001001ULL, 610403001000ULL } };
+    assert_int_equal(gn_feed_append(txn, &rec, &seq), 0);
+    assert_int_equal(seq, 1);
+    rec.seq = 2;
+    rec.flags = GN_FEED_CONFLICT;
+    assert_int_equal(gn_feed_append(txn, &rec, &seq), 0);
+    assert_int_equal(seq, 2);
+    assert_int_equal(gn_feed_skip_to(txn, 10), 0);
+    rec.seq = 3;
+    rec.flags = 0;
+    rec.nscope = 0;
+    assert_int_equal(gn_feed_append(txn, &rec, &seq), 0);
+    assert_int_equal(seq, 11);   // never reuses a skipped seq (I7)
+    assert_int_equal(gn_feed_skip_to(txn, 5), 0);   // never moves back
+    uint64_t head;
+    assert_int_equal(gn_feed_head(txn, &head), 0);
+    assert_int_equal(head, 11);
+    assert_int_equal(gn_peer_cursor_put(txn, 610403001000ULL, 77), 0);
+    return 0;
+}
+
+static int
+s_feed_read(gn_txn_t *txn, void *arg)
+{
+    feed_seen_t seen = { .n = 0 };
+    assert_int_equal(gn_feed_scan(txn, 1, s_feed_collect, &seen), 0);
+    assert_int_equal(seen.n, 2);
+    assert_int_equal(seen.seqs[0], 2);
+    assert_int_equal(seen.recs[0].flags, GN_FEED_CONFLICT);
+    assert_int_equal(seen.recs[0].nscope, 2);
+    assert_int_equal(seen.recs[0].scope[1], 610403001000ULL);
+    assert_int_equal(seen.seqs[1], 11);
+    assert_true(gn_feed_concerns(&seen.recs[0], 610403001000ULL));    // the town
+    assert_true(gn_feed_concerns(&seen.recs[0], 610403000000ULL));    // the district
+    assert_false(gn_feed_concerns(&seen.recs[0], 610403002000ULL));   // another town
+    assert_false(gn_feed_concerns(&seen.recs[1], 610403001000ULL));   // no scope
+    uint64_t c;
+    assert_int_equal(gn_peer_cursor_get(txn, 610403001000ULL, &c), 0);
+    assert_int_equal(c, 77);
+    assert_int_equal(gn_peer_cursor_get(txn, 610403002000ULL, &c), 0);
+    assert_int_equal(c, 0);
+    return 0;
+}
+
+static void
+test_feed_and_cursors(void **state)
+{
+    gn_store_t *store;
+    assert_int_equal(gn_store_open(&store, s_dir, 1 << 20), 0);
+    assert_int_equal(gn_store_write(store, s_feed_txn, NULL), 0);
+    assert_int_equal(gn_store_read(store, s_feed_read, NULL), 0);
+    gn_store_destroy(&store);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_put_get_scan, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_map_grows_and_retries, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_feed_and_cursors, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,922 @@
+/*  sync.c -- replication links (protocol: see sync.h).  */
+#include "sync.h"
+#include "apply.h"
+#include "cases.h"
+#include "err.h"
+#include "feed.h"
+#include "ids.h"
+#include "log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WINDOW_MAX   32          // batches in flight per link, at most
+#define BATCH_BYTES  (1u << 20)  // a batch stops growing past this many op bytes
+#define DRAIN_MAX    64          // messages handled per socket wake-up
+#define SCAN_FACTOR  4           // feed records scanned per batch slot
+#define REJECTS_MAX  64          // rejects reported per batch (the rest are logged)
+
+typedef struct {
+    uint64_t peer;              // the peer's node id
+    bool is_parent;             // our link up (else a child's link to us)
+    bool live;                  // a session is established (HELLO/WELCOME)
+    bool resync;                // child lost data: send it its own ops back too
+    char rid[GN_NODE_ID_MAX];   // the child's routing id (its code as text)
+    //  Outbound: our feed to the peer.
+    uint64_t sent;              // our feed seq sent through
+    uint64_t acked;             // our feed seq the peer committed through
+    uint64_t inflight[WINDOW_MAX];  // to_seq of unacknowledged batches, oldest first
+    unsigned ninflight;         // entries in inflight[]
+    unsigned window;            // batches the peer lets us have in flight
+    int64_t last_progress;      // ms: last ACK that moved acked (or stream start)
+    //  Inbound: the peer's feed to us.
+    uint64_t applied;           // peer's feed seq we committed through (also on disk)
+    uint64_t peer_head;         // peer's feed head, last heard
+    uint64_t peer_incarnation;  // peer's incarnation, last heard
+    int64_t last_recv;          // ms: last message from the peer
+    int64_t last_send;          // ms: last message to the peer
+    int64_t hello_sent;         // ms: last HELLO (child side)
+    int64_t hello_backoff;      // ms until the next HELLO while no WELCOME came
+    char last_error[128];       // last problem seen on this link
+} link_t;
+
+struct _gn_sync_t {
+    gn_store_t *store;          // the replica
+    const gn_config_t *cfg;     // settings (owned by the node)
+    uint64_t self;              // this node
+    int level;                  // its level
+    uint64_t incarnation;       // this run of the daemon
+    zsock_t *up;                // DEALER to the parent, or NULL
+    zsock_t *down;              // ROUTER for children, or NULL
+    link_t *parent;             // link up, or NULL at the district
+    link_t **children;          // links down
+    size_t nchildren;           // entries in children
+    size_t children_cap;        // allocated entries
+    Gridnet__Entry *entries;    // batch building space: cfg->batch_ops entries
+    Gridnet__Entry **entry_ptrs;  // pointers into entries
+};
+
+static int64_t
+s_now(void)
+{
+    return zclock_mono();
+}
+
+static int
+s_head_txn(gn_txn_t *txn, void *arg)
+{
+    return gn_feed_head(txn, arg);
+}
+
+static link_t *
+s_link_new(uint64_t peer, bool is_parent)
+{
+    link_t *link = calloc(1, sizeof *link);
+    if (!link)
+        return NULL;
+    link->peer = peer;
+    link->is_parent = is_parent;
+    snprintf(link->rid, sizeof link->rid, "%012llu", (unsigned long long) peer);
+    return link;
+}
+
+static void
+s_link_error(link_t *link, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+s_link_error(link_t *link, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(link->last_error, sizeof link->last_error, fmt, ap);
+    va_end(ap);
+    gn_warn("sync: %s %012llu: %s", link->is_parent ? "parent" : "child",
+            (unsigned long long) link->peer, link->last_error);
+}
+
+//  Start (or restart) our outbound stream to a link after `cursor`.
+static void
+s_stream_reset(gn_sync_t *self, link_t *link, uint64_t cursor, unsigned window)
+{
+    link->sent = link->acked = cursor;
+    link->ninflight = 0;
+    link->window = window == 0 ? 1 : window > WINDOW_MAX ? WINDOW_MAX : window;
+    link->last_progress = s_now();
+}
+
+gn_sync_t *
+gn_sync_new(gn_store_t *store, const gn_config_t *cfg, uint64_t incarnation,
+            zsock_t *up, zsock_t *down)
+{
+    gn_sync_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->store = store;
+    self->cfg = cfg;
+    self->self = cfg->node;
+    self->level = gn_node_level(cfg->node);
+    self->incarnation = incarnation;
+    self->up = up;
+    self->down = down;
+    self->entries = calloc(cfg->batch_ops, sizeof *self->entries);
+    self->entry_ptrs = calloc(cfg->batch_ops, sizeof *self->entry_ptrs);
+    if (!self->entries || !self->entry_ptrs)
+        goto fail;
+    if (up && !(self->parent = s_link_new(gn_node_parent(cfg->node), true)))
+        goto fail;
+    return self;
+fail:
+    gn_sync_destroy(&self);
+    return NULL;
+}
+
+void
+gn_sync_destroy(gn_sync_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    gn_sync_t *self = *self_p;
+    free(self->parent);
+    for (size_t i = 0; i < self->nchildren; i++)
+        free(self->children[i]);
+    free(self->children);
+    free(self->entries);
+    free(self->entry_ptrs);
+    free(self);
+    *self_p = NULL;
+}
+
+//  Send one envelope on a link, never blocking: a full pipe or an
+//  unreachable child is an error the link remembers (the data stays in the
+//  feed and goes again after the next HELLO).
+static int
+s_send(gn_sync_t *self, link_t *link, Gridnet__Envelope *env)
+{
+    uint8_t *buf;
+    size_t len;
+    int rc = gn_codec_pack(&env->base, GN_ENVELOPE_MAX, &buf, &len);
+    if (rc != 0) {
+        s_link_error(link, "cannot pack message: %s", gn_strerror(rc));
+        return rc;
+    }
+    void *sock = zsock_resolve(link->is_parent ? self->up : self->down);
+    int zrc = 0;
+    if (!link->is_parent)
+        zrc = zmq_send(sock, link->rid, strlen(link->rid), ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    if (zrc >= 0)
+        zrc = zmq_send(sock, buf, len, ZMQ_DONTWAIT);
+    free(buf);
+    if (zrc < 0) {
+        if (errno == EHOSTUNREACH) {
+            if (link->live)
+                s_link_error(link, "not connected");
+            link->live = false;
+        }
+        else if (errno != EAGAIN)
+            s_link_error(link, "send: %s", zmq_strerror(errno));
+        return GN_ENET;
+    }
+    link->last_send = s_now();
+    return GN_OK;
+}
+
+static void
+s_send_reject(gn_sync_t *self, link_t *link, uint64_t origin, uint64_t seq,
+              Gridnet__RejectReason reason, const char *detail)
+{
+    Gridnet__Reject rj = GRIDNET__REJECT__INIT;
+    rj.origin = origin;
+    rj.seq = seq;
+    rj.reason = reason;
+    rj.detail = (char *) detail;
+    Gridnet__Envelope env = GRIDNET__ENVELOPE__INIT;
+    env.body_case = GRIDNET__ENVELOPE__BODY_REJECT;
+    env.reject = &rj;
+    s_send(self, link, &env);
+}
+
+static void
+s_send_ack(gn_sync_t *self, link_t *link)
+{
+    Gridnet__Ack ack = GRIDNET__ACK__INIT;
+    ack.cursor = link->applied;
+    ack.credit = self->cfg->window;
+    Gridnet__Envelope env = GRIDNET__ENVELOPE__INIT;
+    env.body_case = GRIDNET__ENVELOPE__BODY_ACK;
+    env.ack = &ack;
+    s_send(self, link, &env);
+}
+
+static void
+s_send_hello(gn_sync_t *self)
+{
+    link_t *link = self->parent;
+    uint64_t head = 0;
+    if (gn_store_read(self->store, s_head_txn, &head) != 0)
+        return;
+    Gridnet__Hello hello = GRIDNET__HELLO__INIT;
+    hello.node = self->self;
+    hello.level = (uint32_t) self->level;
+    hello.incarnation = self->incarnation;
+    hello.head = head;
+    hello.down_cursor = link->applied;
+    hello.credit = self->cfg->window;
+    Gridnet__Envelope env = GRIDNET__ENVELOPE__INIT;
+    env.body_case = GRIDNET__ENVELOPE__BODY_HELLO;
+    env.hello = &hello;
+    link->hello_sent = s_now();
+    s_send(self, link, &env);
+}
+
+// ---------------------------------------------------------------------------
+//  Outbound: build batches from the feed.
+
+typedef struct {
+    gn_sync_t *self;
+    link_t *link;
+    gn_txn_t *txn;
+    uint64_t head;              // feed head when we started
+    uint64_t to;                // last feed seq covered
+    size_t n;                   // entries taken
+    size_t bytes;               // op bytes taken
+    size_t scanned;             // records looked at
+    int sent;                   // 1 if a batch went out
+} build_t;
+
+static bool
+s_wants(const link_t *link, const gn_feed_rec_t *rec)
+{
+    if (link->is_parent)
+        return rec->from != link->peer;
+    if (rec->flags & GN_FEED_CONFLICT)
+        return false;
+    return (rec->from != link->peer || link->resync) && gn_feed_concerns(rec, link->peer);
+}
+
+static int
+s_build_visit(uint64_t seq, const gn_feed_rec_t *rec, void *arg)
+{
+    build_t *b = arg;
+    size_t max = b->self->cfg->batch_ops;
+    b->scanned++;
+    if (s_wants(b->link, rec)) {
+        const void *bytes;
+        size_t len;
+        int rc = gn_ops_raw(b->txn, rec->origin, rec->seq, &bytes, &len);
+        if (rc != 0)
+            return rc;
+        if (b->n > 0 && b->bytes + len > BATCH_BYTES)
+            return 1;
+        Gridnet__Entry *e = &b->self->entries[b->n];
+        gridnet__entry__init(e);
+        e->seq = seq;
+        e->op.data = (uint8_t *) bytes;
+        e->op.len = len;
+        e->conflict = (rec->flags & GN_FEED_CONFLICT) != 0;
+        b->self->entry_ptrs[b->n++] = e;
+        b->bytes += len;
+    }
+    b->to = seq;
+    return b->n >= max || b->scanned >= SCAN_FACTOR * max ? 1 : 0;
+}
+
+static int
+s_build_txn(gn_txn_t *txn, void *arg)
+{
+    build_t *b = arg;
+    link_t *link = b->link;
+    b->txn = txn;
+    b->sent = 0;
+    int rc = gn_feed_head(txn, &b->head);
+    if (rc != 0 || b->head <= link->sent)
+        return rc;
+    b->to = link->sent;
+    b->n = b->bytes = b->scanned = 0;
+    if ((rc = gn_feed_scan(txn, link->sent, s_build_visit, b)) != 0)
+        return rc;
+    if (b->to == link->sent)
+        return GN_OK;   // the head moved past records that are not there (I7 skip)
+    Gridnet__Batch batch = GRIDNET__BATCH__INIT;
+    batch.from_seq = link->sent;
+    batch.to_seq = b->to;
+    batch.n_entries = b->n;
+    batch.entries = b->self->entry_ptrs;
+    Gridnet__Envelope env = GRIDNET__ENVELOPE__INIT;
+    env.body_case = GRIDNET__ENVELOPE__BODY_BATCH;
+    env.batch = &batch;
+    if (s_send(b->self, link, &env) == 0) {
+        link->inflight[link->ninflight++] = b->to;
+        link->sent = b->to;
+        b->sent = 1;
+    }
+    return GN_OK;
+}
+
+static void
+s_pump_link(gn_sync_t *self, link_t *link)
+{
+    while (link->live && link->ninflight < link->window) {
+        build_t b = { .self = self, .link = link };
+        int rc = gn_store_read(self->store, s_build_txn, &b);
+        if (rc != 0) {
+            s_link_error(link, "reading the feed: %s", gn_strerror(rc));
+            return;
+        }
+        if (!b.sent)
+            return;
+    }
+}
+
+void
+gn_sync_pump(gn_sync_t *self)
+{
+    if (self->parent)
+        s_pump_link(self, self->parent);
+    for (size_t i = 0; i < self->nchildren; i++)
+        s_pump_link(self, self->children[i]);
+}
+
+// ---------------------------------------------------------------------------
+//  Inbound: apply a batch in one transaction, then ACK.
+
+typedef struct {
+    uint64_t origin;            // op id of the refused op (0 if unreadable)
+    uint64_t seq;
+    Gridnet__RejectReason reason;
+} reject_t;
+
+typedef struct {
+    gn_sync_t *self;
+    link_t *link;
+    const Gridnet__Batch *batch;
+    reject_t rejects[REJECTS_MAX];  // reset at every try of the transaction
+    size_t nrejects;
+    size_t applied;             // new ops applied
+} apply_work_t;
+
+static void
+s_reject_note(apply_work_t *w, uint64_t origin, uint64_t seq, Gridnet__RejectReason reason)
+{
+    if (w->nrejects < REJECTS_MAX)
+        w->rejects[w->nrejects++] = (reject_t) { origin, seq, reason };
+}
+
+static int
+s_apply_txn(gn_txn_t *txn, void *arg)
+{
+    apply_work_t *w = arg;
+    link_t *link = w->link;
+    w->nrejects = 0;
+    w->applied = 0;
+    for (size_t i = 0; i < w->batch->n_entries; i++) {
+        const Gridnet__Entry *e = w->batch->entries[i];
+        if (e->seq <= link->applied)
+            continue;
+        int err;
+        gn_op_t *op = gn_codec_unpack_op(e->op.data, e->op.len, &err);
+        if (!op) {
+            gn_warn("sync: malformed op at seq %llu from %012llu: %s",
+                    (unsigned long long) e->seq, (unsigned long long) link->peer,
+                    gn_strerror(err));
+            s_reject_note(w, 0, e->seq, GRIDNET__REJECT_REASON__RJ_MALFORMED);
+            continue;
+        }
+        gn_apply_ctx_t ctx = {
+            .self = w->self->self, .peer = link->peer,
+            .from = link->is_parent ? GN_FROM_PARENT : GN_FROM_CHILD,
+            .conflict = e->conflict
+        };
+        gn_apply_result_t result;
+        int rc = gn_apply(txn, &ctx, op, e->op.data, e->op.len, &result);
+        if (rc == GN_ESCOPE || rc == GN_EINVAL) {
+            gn_warn("sync: refused op %012llu/%llu from %012llu: %s",
+                    (unsigned long long) op->origin, (unsigned long long) op->seq,
+                    (unsigned long long) link->peer, gn_strerror(rc));
+            s_reject_note(w, op->origin, op->seq,
+                          rc == GN_ESCOPE ? GRIDNET__REJECT_REASON__RJ_SCOPE
+                                          : GRIDNET__REJECT_REASON__RJ_MALFORMED);
+            rc = 0;
+        }
+        else if (rc == 0 && result == GN_APPLY_CONFLICT && !e->conflict)
+            s_reject_note(w, op->origin, op->seq, GRIDNET__REJECT_REASON__RJ_STALE);
+        else if (rc == 0 && result == GN_APPLY_NEW)
+            w->applied++;
+        gn_codec_free_op(&op);
+        if (rc != 0)
+            return rc;
+    }
+    return gn_peer_cursor_put(txn, link->peer, w->batch->to_seq);
+}
+
+//  A child that finds a hole in its parent's stream, or is told of one,
+//  starts over with HELLO.
+static void
+s_parent_restart(gn_sync_t *self, const char *why)
+{
+    link_t *link = self->parent;
+    if (link->live)
+        s_link_error(link, "%s: saying HELLO again", why);
+    link->live = false;
+    link->hello_backoff = 25;
+    s_send_hello(self);
+}
+
+static void
+s_on_batch(gn_sync_t *self, link_t *link, const Gridnet__Batch *batch)
+{
+    if (batch->to_seq <= link->applied) {   // a replay or a resend: already have it
+        s_send_ack(self, link);
+        return;
+    }
+    if (batch->from_seq > link->applied) {
+        if (link->is_parent)
+            s_parent_restart(self, "gap in the parent's stream");
+        else
+            s_send_reject(self, link, 0, batch->from_seq, GRIDNET__REJECT_REASON__RJ_GAP,
+                          "batch starts past our cursor");
+        return;
+    }
+    apply_work_t w = { .self = self, .link = link, .batch = batch };
+    int rc = gn_store_write(self->store, s_apply_txn, &w);
+    if (rc != 0) {
+        s_link_error(link, "batch (%llu, %llu] not applied: %s",
+                     (unsigned long long) batch->from_seq, (unsigned long long) batch->to_seq,
+                     gn_strerror(rc));
+        return;   // no ACK: the sender resends after its progress timeout
+    }
+    link->applied = batch->to_seq;
+    if (batch->to_seq > link->peer_head)
+        link->peer_head = batch->to_seq;
+    s_send_ack(self, link);
+    for (size_t i = 0; i < w.nrejects; i++)
+        s_send_reject(self, link, w.rejects[i].origin, w.rejects[i].seq, w.rejects[i].reason,
+                      "");
+    gn_debug("sync: applied %zu new op(s) from %012llu through %llu", w.applied,
+             (unsigned long long) link->peer, (unsigned long long) batch->to_seq);
+}
+
+static void
+s_on_ack(gn_sync_t *self, link_t *link, const Gridnet__Ack *ack)
+{
+    if (ack->cursor > link->acked) {
+        link->acked = ack->cursor;
+        link->last_progress = s_now();
+    }
+    if (link->acked > link->sent)
+        link->sent = link->acked;
+    unsigned keep = 0;
+    for (unsigned i = 0; i < link->ninflight; i++)
+        if (link->inflight[i] > ack->cursor)
+            link->inflight[keep++] = link->inflight[i];
+    link->ninflight = keep;
+    if (ack->credit > 0)
+        link->window = ack->credit > WINDOW_MAX ? WINDOW_MAX : ack->credit;
+}
+
+static void
+s_on_ping(gn_sync_t *self, link_t *link, const Gridnet__Ping *ping)
+{
+    Gridnet__Pong pong = GRIDNET__PONG__INIT;
+    pong.time = ping->time;
+    Gridnet__Envelope env = GRIDNET__ENVELOPE__INIT;
+    env.body_case = GRIDNET__ENVELOPE__BODY_PONG;
+    env.pong = &pong;
+    if (ping->head > link->peer_head)
+        link->peer_head = ping->head;
+    s_send(self, link, &env);
+}
+
+// ---------------------------------------------------------------------------
+//  Child side: messages from the parent.
+
+typedef struct {
+    const Gridnet__Welcome *welcome;
+    uint64_t head;              // our feed head before
+    bool skipped;               // counters moved (I7)
+} welcome_work_t;
+
+static int
+s_welcome_txn(gn_txn_t *txn, void *arg)
+{
+    welcome_work_t *w = arg;
+    const Gridnet__Welcome *wl = w->welcome;
+    uint64_t op_seq, case_n;
+    int rc;
+    w->skipped = false;
+    if ((rc = gn_feed_head(txn, &w->head)) != 0
+        || (rc = gn_meta_get(txn, "op_seq", &op_seq)) != 0
+        || (rc = gn_meta_get(txn, "case_n", &case_n)) != 0)
+        return rc;
+    if (wl->up_cursor > w->head) {
+        if ((rc = gn_feed_skip_to(txn, wl->up_cursor)) != 0)
+            return rc;
+        w->skipped = true;
+    }
+    if (wl->op_seq > op_seq) {
+        if ((rc = gn_meta_put(txn, "op_seq", wl->op_seq)) != 0)
+            return rc;
+        w->skipped = true;
+    }
+    if (wl->case_n > case_n) {
+        if ((rc = gn_meta_put(txn, "case_n", wl->case_n)) != 0)
+            return rc;
+        w->skipped = true;
+    }
+    return GN_OK;
+}
+
+static void
+s_on_welcome(gn_sync_t *self, const Gridnet__Welcome *wl)
+{
+    link_t *link = self->parent;
+    welcome_work_t w = { .welcome = wl };
+    int rc = gn_store_write(self->store, s_welcome_txn, &w);
+    if (rc != 0) {
+        s_link_error(link, "cannot take WELCOME: %s", gn_strerror(rc));
+        return;
+    }
+    if (w.skipped)
+        gn_warn("sync: the parent holds more of our history than we do (feed %llu > %llu, "
+                "ops %llu, cases %llu): restored from an old copy? Counters skip past it and "
+                "our own ops come back down",
+                (unsigned long long) wl->up_cursor, (unsigned long long) w.head,
+                (unsigned long long) wl->op_seq, (unsigned long long) wl->case_n);
+    if (!link->live)
+        gn_info("sync: linked to parent %012llu (we resume after %llu)",
+                (unsigned long long) link->peer, (unsigned long long) wl->up_cursor);
+    link->live = true;
+    link->hello_backoff = 0;
+    link->last_error[0] = 0;
+    link->peer_head = wl->head;
+    link->peer_incarnation = wl->incarnation;
+    s_stream_reset(self, link, wl->up_cursor, wl->credit);
+}
+
+static void
+s_on_reject_from_parent(gn_sync_t *self, const Gridnet__Reject *rj)
+{
+    switch (rj->reason) {
+    case GRIDNET__REJECT_REASON__RJ_NEED_HELLO:
+        s_parent_restart(self, "the parent has no session for us");
+        break;
+    case GRIDNET__REJECT_REASON__RJ_GAP:
+        s_parent_restart(self, "the parent saw a gap in our stream");
+        break;
+    default:
+        s_link_error(self->parent, "the parent refused op %012llu/%llu: reason %d %s",
+                     (unsigned long long) rj->origin, (unsigned long long) rj->seq,
+                     (int) rj->reason, rj->detail ? rj->detail : "");
+        break;
+    }
+}
+
+//  Receive one frame without blocking; NULL if none is waiting.
+static zmq_msg_t *
+s_recv_frame(void *sock, zmq_msg_t *msg, bool *more)
+{
+    if (zmq_msg_recv(msg, sock, ZMQ_DONTWAIT) < 0)
+        return NULL;
+    *more = zmq_msg_more(msg);
+    return msg;
+}
+
+//  Read the rest of a multi-frame message and throw it away.
+static void
+s_discard_rest(void *sock, bool more)
+{
+    while (more) {
+        zmq_msg_t part;
+        zmq_msg_init(&part);
+        if (zmq_msg_recv(&part, sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&part);
+            return;
+        }
+        more = zmq_msg_more(&part);
+        zmq_msg_close(&part);
+    }
+}
+
+void
+gn_sync_on_parent(gn_sync_t *self)
+{
+    void *sock = zsock_resolve(self->up);
+    link_t *link = self->parent;
+    for (int i = 0; i < DRAIN_MAX; i++) {
+        zmq_msg_t msg;
+        zmq_msg_init(&msg);
+        bool more;
+        if (!s_recv_frame(sock, &msg, &more)) {
+            zmq_msg_close(&msg);
+            return;
+        }
+        s_discard_rest(sock, more);
+        int err;
+        gn_envelope_t *env = gn_codec_unpack_envelope(zmq_msg_data(&msg), zmq_msg_size(&msg), &err);
+        zmq_msg_close(&msg);
+        if (!env) {
+            s_link_error(link, "unreadable message from the parent: %s", gn_strerror(err));
+            continue;
+        }
+        link->last_recv = s_now();
+        switch (env->body_case) {
+        case GRIDNET__ENVELOPE__BODY_WELCOME:
+            s_on_welcome(self, env->welcome);
+            break;
+        case GRIDNET__ENVELOPE__BODY_BATCH:
+            if (link->live)
+                s_on_batch(self, link, env->batch);
+            break;
+        case GRIDNET__ENVELOPE__BODY_ACK:
+            if (link->live)
+                s_on_ack(self, link, env->ack);
+            break;
+        case GRIDNET__ENVELOPE__BODY_REJECT:
+            s_on_reject_from_parent(self, env->reject);
+            break;
+        case GRIDNET__ENVELOPE__BODY_PING:
+            s_on_ping(self, link, env->ping);
+            break;
+        case GRIDNET__ENVELOPE__BODY_PONG:
+            break;
+        default:
+            s_link_error(link, "unexpected message %d from the parent", (int) env->body_case);
+            break;
+        }
+        gn_codec_free_envelope(&env);
+    }
+}
+
+// ---------------------------------------------------------------------------
+//  Parent side: messages from children.
+
+static link_t *
+s_child_find(gn_sync_t *self, uint64_t node)
+{
+    for (size_t i = 0; i < self->nchildren; i++)
+        if (self->children[i]->peer == node)
+            return self->children[i];
+    return NULL;
+}
+
+static link_t *
+s_child_add(gn_sync_t *self, uint64_t node)
+{
+    if (self->nchildren == self->children_cap) {
+        size_t cap = self->children_cap ? self->children_cap * 2 : 8;
+        link_t **grown = realloc(self->children, cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        self->children = grown;
+        self->children_cap = cap;
+    }
+    link_t *link = s_link_new(node, false);
+    if (link)
+        self->children[self->nchildren++] = link;
+    return link;
+}
+
+typedef struct {
+    uint64_t child;
+    uint64_t applied;           // child's feed we committed through
+    uint64_t op_seq;            // highest op seq of the child's origin we hold
+    uint64_t case_n;            // highest case counter of the child we hold
+    uint64_t head;              // our feed head
+} hello_work_t;
+
+static int
+s_hello_txn(gn_txn_t *txn, void *arg)
+{
+    hello_work_t *w = arg;
+    int rc;
+    if ((rc = gn_peer_cursor_get(txn, w->child, &w->applied)) != 0
+        || (rc = gn_ops_max_seq(txn, w->child, &w->op_seq)) != 0
+        || (rc = gn_cases_max_n(txn, w->child, &w->case_n)) != 0)
+        return rc;
+    return gn_feed_head(txn, &w->head);
+}
+
+static void
+s_on_hello(gn_sync_t *self, uint64_t claimed, const char *rid, const Gridnet__Hello *hello)
+{
+    //  The child must be exactly one level below us, in our subtree, and be
+    //  who its routing id says (later: who its CURVE key says).
+    if (hello->node != claimed || gn_node_parent(hello->node) != self->self
+        || hello->level != (uint32_t) self->level + 1) {
+        gn_warn("sync: HELLO from %s claiming %012llu (level %u) refused: not our child",
+                rid, (unsigned long long) hello->node, hello->level);
+        return;
+    }
+    link_t *link = s_child_find(self, hello->node);
+    if (!link && !(link = s_child_add(self, hello->node)))
+        return;
+    hello_work_t w = { .child = hello->node };
+    int rc = gn_store_read(self->store, s_hello_txn, &w);
+    if (rc != 0) {
+        s_link_error(link, "cannot read cursors: %s", gn_strerror(rc));
+        return;
+    }
+    link->applied = w.applied;
+    link->peer_head = hello->head;
+    link->peer_incarnation = hello->incarnation;
+    link->resync = hello->head < w.applied;
+    if (link->resync)
+        s_link_error(link, "its feed head %llu is behind what we applied (%llu): restored "
+                     "from an old copy; sending its own ops back",
+                     (unsigned long long) hello->head, (unsigned long long) w.applied);
+    if (!link->live)
+        gn_info("sync: child %012llu linked (incarnation %llu, head %llu, we applied %llu)",
+                (unsigned long long) hello->node, (unsigned long long) hello->incarnation,
+                (unsigned long long) hello->head, (unsigned long long) w.applied);
+    link->live = true;
+    link->last_recv = s_now();
+    s_stream_reset(self, link, hello->down_cursor, hello->credit);
+    Gridnet__Welcome wl = GRIDNET__WELCOME__INIT;
+    wl.node = self->self;
+    wl.up_cursor = w.applied;
+    wl.credit = self->cfg->window;
+    wl.incarnation = self->incarnation;
+    wl.head = w.head;
+    wl.op_seq = w.op_seq;
+    wl.case_n = w.case_n;
+    Gridnet__Envelope env = GRIDNET__ENVELOPE__INIT;
+    env.body_case = GRIDNET__ENVELOPE__BODY_WELCOME;
+    env.welcome = &wl;
+    s_send(self, link, &env);
+}
+
+void
+gn_sync_on_children(gn_sync_t *self)
+{
+    void *sock = zsock_resolve(self->down);
+    for (int i = 0; i < DRAIN_MAX; i++) {
+        zmq_msg_t rid, body;
+        zmq_msg_init(&rid);
+        zmq_msg_init(&body);
+        bool more;
+        if (!s_recv_frame(sock, &rid, &more)) {
+            zmq_msg_close(&rid);
+            zmq_msg_close(&body);
+            return;
+        }
+        bool ok = more && zmq_msg_recv(&body, sock, ZMQ_DONTWAIT) >= 0;
+        if (ok)
+            s_discard_rest(sock, zmq_msg_more(&body));
+        char rtext[GN_NODE_ID_MAX] = "";
+        uint64_t claimed = 0;
+        size_t rlen = zmq_msg_size(&rid);
+        if (rlen < sizeof rtext) {
+            memcpy(rtext, zmq_msg_data(&rid), rlen);
+            rtext[rlen] = 0;
+        }
+        gn_envelope_t *env = NULL;
+        int err = GN_EMALFORMED;
+        if (ok && gn_node_parse(rtext, &claimed) == 0)
+            env = gn_codec_unpack_envelope(zmq_msg_data(&body), zmq_msg_size(&body), &err);
+        zmq_msg_close(&rid);
+        zmq_msg_close(&body);
+        if (!env) {
+            gn_warn("sync: unreadable message from peer '%s': %s", rtext, gn_strerror(err));
+            continue;
+        }
+        link_t *link = s_child_find(self, claimed);
+        if (env->body_case == GRIDNET__ENVELOPE__BODY_HELLO)
+            s_on_hello(self, claimed, rtext, env->hello);
+        else if (!link || !link->live) {
+            //  No session (we restarted, or timed it out): ask for HELLO.
+            link_t tmp = { .peer = claimed, .is_parent = false };
+            snprintf(tmp.rid, sizeof tmp.rid, "%s", rtext);
+            s_send_reject(self, link ? link : &tmp, 0, 0,
+                          GRIDNET__REJECT_REASON__RJ_NEED_HELLO, "say HELLO first");
+        }
+        else {
+            link->last_recv = s_now();
+            switch (env->body_case) {
+            case GRIDNET__ENVELOPE__BODY_BATCH:
+                s_on_batch(self, link, env->batch);
+                break;
+            case GRIDNET__ENVELOPE__BODY_ACK:
+                s_on_ack(self, link, env->ack);
+                break;
+            case GRIDNET__ENVELOPE__BODY_PING:
+                s_on_ping(self, link, env->ping);
+                break;
+            case GRIDNET__ENVELOPE__BODY_REJECT:
+                s_link_error(link, "child refused op %012llu/%llu: reason %d",
+                             (unsigned long long) env->reject->origin,
+                             (unsigned long long) env->reject->seq, (int) env->reject->reason);
+                break;
+            default:
+                s_link_error(link, "unexpected message %d", (int) env->body_case);
+                break;
+            }
+        }
+        gn_codec_free_envelope(&env);
+    }
+}
+
+// ---------------------------------------------------------------------------
+
+void
+gn_sync_tick(gn_sync_t *self, int64_t now)
+{
+    int64_t hb = self->cfg->heartbeat_ms;
+    link_t *up = self->parent;
+    if (up) {
+        if (up->live && now - up->last_recv > 3 * hb) {
+            s_link_error(up, "silent for %lld ms", (long long) (now - up->last_recv));
+            up->live = false;
+            up->hello_backoff = 0;
+        }
+        if (!up->live) {
+            //  Retry fast at first (the connection may just be completing),
+            //  then back off to one HELLO per heartbeat.
+            if (now - up->hello_sent >= up->hello_backoff) {
+                s_send_hello(self);
+                up->hello_backoff = up->hello_backoff * 2 > hb ? hb
+                                  : up->hello_backoff < 25 ? 25 : up->hello_backoff * 2;
+            }
+        }
+        else if (up->ninflight > 0 && now - up->last_progress > 3 * hb)
+            s_parent_restart(self, "no ACK progress");
+        else if (now - up->last_send >= hb) {
+            uint64_t head = 0;
+            (void) gn_store_read(self->store, s_head_txn, &head);
+            Gridnet__Ping ping = GRIDNET__PING__INIT;
+            ping.time = zclock_time();
+            ping.head = head;
+            Gridnet__Envelope env = GRIDNET__ENVELOPE__INIT;
+            env.body_case = GRIDNET__ENVELOPE__BODY_PING;
+            env.ping = &ping;
+            s_send(self, up, &env);
+        }
+    }
+    for (size_t i = 0; i < self->nchildren; i++) {
+        link_t *link = self->children[i];
+        if (link->live && now - link->last_recv > 3 * hb) {
+            s_link_error(link, "silent for %lld ms", (long long) (now - link->last_recv));
+            link->live = false;
+        }
+        if (link->live && link->ninflight > 0 && now - link->last_progress > 3 * hb) {
+            s_link_error(link, "no ACK progress: resending after %llu",
+                         (unsigned long long) link->acked);
+            s_stream_reset(self, link, link->acked, link->window);
+        }
+    }
+}
+
+static Gridnet__LinkStatus *
+s_link_status(const link_t *link)
+{
+    Gridnet__LinkStatus *ls = malloc(sizeof *ls);
+    if (!ls)
+        return NULL;
+    gridnet__link_status__init(ls);
+    ls->peer = link->peer;
+    ls->role = (char *) (link->is_parent ? "parent" : "child");
+    ls->connected = link->live;
+    ls->sent = link->sent;
+    ls->acked = link->acked;
+    ls->applied = link->applied;
+    ls->peer_head = link->peer_head;
+    ls->last_seen = link->last_recv ? zclock_time() - (s_now() - link->last_recv) : 0;
+    ls->last_error = strdup(link->last_error);
+    if (!ls->last_error) {
+        free(ls);
+        return NULL;
+    }
+    return ls;
+}
+
+int
+gn_sync_status(gn_sync_t *self, Gridnet__NodeStatus *st)
+{
+    size_t n = (self->parent ? 1 : 0) + self->nchildren;
+    st->links = calloc(n ? n : 1, sizeof *st->links);
+    st->n_links = 0;
+    if (!st->links)
+        return GN_ENOMEM;
+    if (self->parent) {
+        st->parent = self->parent->peer;
+        if (!(st->links[st->n_links++] = s_link_status(self->parent)))
+            return GN_ENOMEM;
+    }
+    for (size_t i = 0; i < self->nchildren; i++)
+        if (!(st->links[st->n_links++] = s_link_status(self->children[i])))
+            return GN_ENOMEM;
+    return GN_OK;
+}
+
+void
+gn_sync_status_free(Gridnet__NodeStatus *st)
+{
+    for (size_t i = 0; i < st->n_links; i++) {
+        if (st->links[i])
+            free(st->links[i]->last_error);
+        free(st->links[i]);
+    }
+    free(st->links);
+    st->links = NULL;
+    st->n_links = 0;
+}
