@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# deploy/setup.sh [--asan] -- install the build dependencies (Debian 12) and build gridnet.
+#
+#   bash deploy/setup.sh          # build/      (CMake's default build type from CMakeLists.txt)
+#   bash deploy/setup.sh --asan   # build-asan/ (-DGN_SANITIZE=ON: AddressSanitizer + UBSan)
+#
+# Idempotent: packages are installed only when one is missing; cmake rebuilds only what changed.
+# apt and build output go to log files; their tail is shown when a step fails.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+build=build
+cmake_args=(-DGN_SANITIZE=OFF)
+case "${1:-}" in
+  "") ;;
+  --asan) build="build-asan"; cmake_args=(-DGN_SANITIZE=ON) ;;
+  -h|--help) sed -n '2,8s/^# \{0,1\}//p' "$0"; exit 0 ;;
+  *) echo "setup.sh: unknown option '$1' (use --asan)" >&2; exit 2 ;;
+esac
+
+# Build and test dependencies. jq is used by the integration tests (tests/*.sh) to read JSON.
+packages=(build-essential cmake pkg-config libzmq3-dev libczmq-dev liblmdb-dev lmdb-utils
+          libprotobuf-c-dev protobuf-c-compiler libssl-dev libjansson-dev libcmocka-dev
+          libmicrohttpd-dev jq)
+
+logdir=${TMPDIR:-/tmp}
+run_logged() {  # run_logged LOGFILE CMD... : run quietly; on failure show the log's tail
+  local log=$1; shift
+  if ! "$@" >"$log" 2>&1; then
+    echo "setup: failed: $*" >&2
+    echo "---- last lines of $log ----" >&2
+    tail -n 60 "$log" >&2
+    exit 1
+  fi
+}
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed'; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+    sudo=(sudo)
+  fi
+  echo "setup: installing ${missing[*]} (log: $logdir/gridnet-apt.log)"
+  run_logged "$logdir/gridnet-apt-update.log" "${sudo[@]}" apt-get update
+  run_logged "$logdir/gridnet-apt.log" "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y --no-install-recommends "${missing[@]}"
+else
+  echo "setup: build dependencies present"
+fi
+
+mkdir -p "$build"
+echo "setup: configuring $build/ ${cmake_args[*]:-}"
+run_logged "$build/setup-configure.log" cmake -S . -B "$build" "${cmake_args[@]}"
+echo "setup: building $build/ with $(nproc) jobs (log: $build/setup-build.log)"
+run_logged "$build/setup-build.log" cmake --build "$build" -j"$(nproc)"
+echo "setup: done: binaries in $build/bin/"
