@@ -1,11 +1,16 @@
 /*  api.c -- client requests: group commit for writes, read txns for reads.  */
 #include "api.h"
+#include "apply.h"
 #include "cases.h"
 #include "err.h"
 #include "feed.h"
 #include "ids.h"
 #include "log.h"
+#include "meeting.h"
+#include "refdata.h"
 #include "workflow.h"
+
+#include <jansson.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +27,7 @@ typedef struct {
     char error[256];            // reply error text
     char case_id[GN_CASE_ID_MAX];  // report: the new case's id
     gn_case_t *state;           // act: the resulting state
+    char *json;                 // a JSON reply body (malloc'd), or NULL
 } slot_t;
 
 struct _gn_api_t {
@@ -63,8 +69,65 @@ gn_api_destroy(gn_api_t **self_p)
 static bool
 s_is_write(const gn_api_request_t *req)
 {
-    return req->body_case == GRIDNET__API_REQUEST__BODY_REPORT
-        || req->body_case == GRIDNET__API_REQUEST__BODY_ACT;
+    switch (req->body_case) {
+    case GRIDNET__API_REQUEST__BODY_REPORT:
+    case GRIDNET__API_REQUEST__BODY_ACT:
+    case GRIDNET__API_REQUEST__BODY_REF_SET:
+    case GRIDNET__API_REQUEST__BODY_MEETING:
+    case GRIDNET__API_REQUEST__BODY_RESOLVE:
+        return true;
+    default:
+        return false;
+    }
+}
+
+//  Take a JSON document as the slot's reply body.
+static int
+s_json_body(slot_t *s, json_t *doc)
+{
+    free(s->json);
+    s->json = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(doc);
+    return s->json ? GN_OK : GN_ENOMEM;
+}
+
+//  Reference data comes from the district only (I8); the value must be JSON.
+static int
+s_ref_set(gn_txn_t *txn, gn_api_t *api, slot_t *s, int64_t now)
+{
+    const Gridnet__RefSetReq *req = s->req->ref_set;
+    if (gn_node_level(api->self) != 1) {
+        snprintf(s->error, sizeof s->error, "reference data is defined at the district");
+        return GN_EPERM;
+    }
+    if (!req->key || !*req->key || strchr(req->key, '/') == NULL) {
+        snprintf(s->error, sizeof s->error, "a key looks like kind/name, e.g. category/矛盾纠纷");
+        return GN_EINVAL;
+    }
+    json_error_t jerr;
+    json_t *value = json_loads(req->value ? req->value : "", JSON_DECODE_ANY, &jerr);
+    if (!value) {
+        snprintf(s->error, sizeof s->error, "value of %s is not JSON: %s", req->key, jerr.text);
+        return GN_EINVAL;
+    }
+    json_decref(value);
+    int rc = gn_workflow_may(txn, api->self, req->actor, GRIDNET__ACTION__ACT_REFDATA, NULL,
+                             s->error, sizeof s->error);
+    if (rc != 0)
+        return rc;
+    gn_op_t op = GRIDNET__OP__INIT;
+    op.action = GRIDNET__ACTION__ACT_REFDATA;
+    op.actor = req->actor;
+    op.time = now;
+    op.ref_key = req->key;
+    op.ref_value.data = (uint8_t *) req->value;
+    op.ref_value.len = strlen(req->value);
+    rc = gn_apply_local(txn, api->self, &op);
+    if (rc == GN_EMALFORMED) {
+        snprintf(s->error, sizeof s->error, "key or value too long");
+        return GN_EINVAL;
+    }
+    return rc;
 }
 
 static void
@@ -89,13 +152,35 @@ s_writes_txn(gn_txn_t *txn, void *arg)
         s->code = 0;
         s->error[0] = 0;
         gn_codec_free_case(&s->state);
+        free(s->json);
+        s->json = NULL;
         int rc;
-        if (s->req->body_case == GRIDNET__API_REQUEST__BODY_REPORT)
+        json_t *doc = NULL;
+        switch (s->req->body_case) {
+        case GRIDNET__API_REQUEST__BODY_REPORT:
             rc = gn_workflow_report(txn, api->self, s->req->report, now, s->case_id,
                                     s->error, sizeof s->error);
-        else
+            break;
+        case GRIDNET__API_REQUEST__BODY_ACT:
             rc = gn_workflow_act(txn, api->self, s->req->act, now, &s->state,
                                  s->error, sizeof s->error);
+            break;
+        case GRIDNET__API_REQUEST__BODY_REF_SET:
+            rc = s_ref_set(txn, api, s, now);
+            break;
+        case GRIDNET__API_REQUEST__BODY_MEETING:
+            rc = gn_meeting_create(txn, api->self, s->req->meeting, now, &doc,
+                                   s->error, sizeof s->error);
+            if (rc == 0)
+                rc = s_json_body(s, doc);
+            break;
+        default:
+            rc = gn_meeting_resolve(txn, api->self, s->req->resolve, now, &doc,
+                                    s->error, sizeof s->error);
+            if (rc == 0)
+                rc = s_json_body(s, doc);
+            break;
+        }
         if (rc == GN_EMAPFULL || rc == GN_EDISKFULL || rc == GN_ESTORE || rc == GN_EIO
             || rc == GN_ENOMEM)
             return rc;   // the store failed: the whole group fails
@@ -170,7 +255,7 @@ typedef struct {
     size_t cap;                 // allocated entries in list->cases
     size_t limit;               // cases wanted
     size_t bytes;               // packed bytes so far
-    uint8_t last[16];           // key of the last case taken
+    bool more;                  // stopped with cases left
 } list_t;
 
 static int
@@ -178,8 +263,10 @@ s_list_visit(const void *bytes, size_t len, void *arg)
 {
     list_t *l = arg;
     Gridnet__CaseList *cl = l->list;
-    if (cl->n_cases >= l->limit || l->bytes + len > LIST_BYTES)
-        return 2;   // more remain: stop and say where to continue
+    if (cl->n_cases >= l->limit || l->bytes + len > LIST_BYTES) {
+        l->more = true;   // stop and say where to continue
+        return 1;
+    }
     if (cl->n_cases == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 64;
         Gridnet__Case **grown = realloc(cl->cases, cap * sizeof *grown);
@@ -195,6 +282,47 @@ s_list_visit(const void *bytes, size_t len, void *arg)
     cl->cases[cl->n_cases++] = c;
     l->bytes += len;
     return 0;
+}
+
+typedef struct {
+    const Gridnet__LedgerReq *req;
+    json_t *entries;            // matching entries
+    json_int_t total;           // their sum, fen
+} ledger_t;
+
+static int
+s_ledger_visit(const void *key, size_t klen, const void *val, size_t vlen, void *arg)
+{
+    ledger_t *l = arg;
+    json_error_t jerr;
+    json_t *e = json_loadb(val, vlen, 0, &jerr);
+    if (!e)
+        return GN_ESTORE;
+    const char *worker = json_string_value(json_object_get(e, "worker"));
+    json_int_t t = json_integer_value(json_object_get(e, "time"));
+    bool match = (!l->req->worker || !*l->req->worker
+                  || (worker && strcmp(worker, l->req->worker) == 0))
+              && (!l->req->from || t >= l->req->from) && (!l->req->to || t < l->req->to);
+    if (match) {
+        l->total += json_integer_value(json_object_get(e, "fen"));
+        json_array_append(l->entries, e);
+    }
+    json_decref(e);
+    return 0;
+}
+
+//  The reward ledger (append-only: one entry per verifying op).
+static int
+s_ledger(gn_txn_t *txn, const Gridnet__LedgerReq *req, json_t **doc)
+{
+    ledger_t l = { req, json_array(), 0 };
+    int rc = gn_txn_scan(txn, GN_DB_LEDGER, NULL, 0, false, 0, s_ledger_visit, &l);
+    if (rc != 0) {
+        json_decref(l.entries);
+        return rc;
+    }
+    *doc = json_pack("{s:o, s:I}", "entries", l.entries, "total_fen", l.total);
+    return *doc ? GN_OK : GN_ENOMEM;
 }
 
 typedef struct {
@@ -246,10 +374,9 @@ s_read_txn(gn_txn_t *txn, void *arg)
         list_t l = { .list = &r->list,
                      .limit = lr->limit == 0 ? LIST_DEFAULT
                             : lr->limit > LIST_MAX ? LIST_MAX : lr->limit };
-        rc = gn_cases_list(txn, &f, s_list_visit, &l);
-        if (rc < 0)
+        if ((rc = gn_cases_list(txn, &f, s_list_visit, &l)) != 0)
             return rc;
-        if (rc == 2 && r->list.n_cases > 0) {
+        if (l.more && r->list.n_cases > 0) {
             snprintf(r->next, sizeof r->next, "%s", r->list.cases[r->list.n_cases - 1]->id);
             r->list.next = r->next;
         }
@@ -272,6 +399,32 @@ s_read_txn(gn_txn_t *txn, void *arg)
             return rc;
         reply->body_case = GRIDNET__API_REPLY__BODY_STATUS;
         reply->status = st;
+        return GN_OK;
+    }
+    case GRIDNET__API_REQUEST__BODY_REF_GET: {
+        json_t *doc = NULL;
+        if ((rc = gn_ref_collect(txn, req->ref_get->prefix ? req->ref_get->prefix : "", &doc)) != 0
+            || (rc = s_json_body(r->slot, doc)) != 0)
+            return rc;
+        reply->body_case = GRIDNET__API_REPLY__BODY_JSON;
+        reply->json = r->slot->json;
+        return GN_OK;
+    }
+    case GRIDNET__API_REQUEST__BODY_MEETINGS: {
+        json_t *doc = NULL;
+        if ((rc = gn_meeting_list(txn, zclock_time(), &doc)) != 0
+            || (rc = s_json_body(r->slot, doc)) != 0)
+            return rc;
+        reply->body_case = GRIDNET__API_REPLY__BODY_JSON;
+        reply->json = r->slot->json;
+        return GN_OK;
+    }
+    case GRIDNET__API_REQUEST__BODY_LEDGER: {
+        json_t *doc = NULL;
+        if ((rc = s_ledger(txn, req->ledger, &doc)) != 0 || (rc = s_json_body(r->slot, doc)) != 0)
+            return rc;
+        reply->body_case = GRIDNET__API_REPLY__BODY_JSON;
+        reply->json = r->slot->json;
         return GN_OK;
     }
     default:
@@ -378,7 +531,11 @@ gn_api_on_requests(gn_api_t *api, zsock_t *router)
                 reply.body_case = GRIDNET__API_REPLY__BODY_CASE_ID;
                 reply.case_id = s->case_id;
             }
-            else if (s->code == 0) {
+            else if (s->code == 0 && s->json) {
+                reply.body_case = GRIDNET__API_REPLY__BODY_JSON;
+                reply.json = s->json;
+            }
+            else if (s->code == 0 && s->state) {
                 reply.body_case = GRIDNET__API_REPLY__BODY_STATE;
                 reply.state = s->state;
             }
@@ -386,6 +543,8 @@ gn_api_on_requests(gn_api_t *api, zsock_t *router)
         }
         gn_codec_free_case(&s->state);
         gn_codec_free_request(&s->req);
+        free(s->json);
+        s->json = NULL;
         zmq_msg_close(&s->rid);
     }
     return (int) api->nslots;

@@ -6,8 +6,11 @@
 #include "ids.h"
 #include "log.h"
 
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define ACT(x) GRIDNET__ACTION__ACT_##x
 
 //  Does (epoch, version) of a beat b?
 static bool
@@ -17,9 +20,12 @@ s_newer(const gn_case_t *a, const gn_case_t *b)
 }
 
 //  I3: does an op from below follow the case as this node knows it?
+//  A supervision needs no ownership, only a case to annotate.
 static bool
 s_follows(const gn_op_t *op, const gn_case_t *known)
 {
+    if (op->action == ACT(SUPERVISE))
+        return known != NULL;
     if (!known)
         return op->action == GRIDNET__ACTION__ACT_REPORT && op->version == 1
             && op->state->origin == op->origin && op->state->owner == op->origin;
@@ -81,6 +87,87 @@ s_apply_ref(gn_txn_t *txn, const gn_op_t *op)
 }
 
 static int
+s_sv_cmp(const void *a, const void *b)
+{
+    const Gridnet__Supervision *x = *(Gridnet__Supervision *const *) a;
+    const Gridnet__Supervision *y = *(Gridnet__Supervision *const *) b;
+    if (x->time != y->time)
+        return x->time < y->time ? -1 : 1;
+    if (x->origin != y->origin)
+        return x->origin < y->origin ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void
+gn_supervision_derive(gn_case_t *c)
+{
+    qsort(c->supervision, c->n_supervision, sizeof *c->supervision, s_sv_cmp);
+    c->supervisions = (uint32_t) c->n_supervision;
+    c->urgency = 0;
+    c->supervised_due = 0;
+    for (size_t i = 0; i < c->n_supervision; i++) {
+        if (c->supervision[i]->urgency > c->urgency)
+            c->urgency = c->supervision[i]->urgency;
+        if (c->supervision[i]->due)   // the latest one with a deadline sets it
+            c->supervised_due = c->supervision[i]->due;
+    }
+}
+
+//  out = base with the union of both states' supervisions (by op id).
+//  Supervisions are a set, so every replica ends with the same one whatever
+//  order the ops came in. Returns how many `other` added.
+static size_t
+s_sv_union(const gn_case_t *base, const gn_case_t *other, gn_case_t *out,
+           Gridnet__Supervision **buf, size_t cap)
+{
+    *out = *base;
+    size_t n = 0, added = 0;
+    for (size_t i = 0; i < base->n_supervision && n < cap; i++)
+        buf[n++] = base->supervision[i];
+    for (size_t i = 0; other && i < other->n_supervision && n < cap; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < base->n_supervision && !seen; j++)
+            seen = base->supervision[j]->origin == other->supervision[i]->origin
+                && base->supervision[j]->seq == other->supervision[i]->seq;
+        if (!seen) {
+            buf[n++] = other->supervision[i];
+            added++;
+        }
+    }
+    out->supervision = buf;
+    out->n_supervision = n;
+    gn_supervision_derive(out);
+    return added;
+}
+
+//  A verified grid worker's report earns its reward: one ledger entry per
+//  verifying op, so applying the op again (or elsewhere) never pays twice.
+static int
+s_ledger(gn_txn_t *txn, const gn_op_t *op)
+{
+    const gn_case_t *c = op->state;
+    if (op->action != ACT(VERIFY) || c->status != GRIDNET__STATUS__ST_VERIFIED || c->reward <= 0)
+        return GN_OK;
+    const char *rule = c->severity == GRIDNET__SEVERITY__SEV_MAJOR ? "quality+major"
+                     : c->severity == GRIDNET__SEVERITY__SEV_EMERGENCY ? "quality+emergency"
+                     : "quality";
+    json_t *entry = json_pack("{s:s, s:s, s:s, s:I, s:s, s:I, s:I, s:s}",
+        "worker", c->reporter && c->reporter->id ? c->reporter->id : "",
+        "name", c->reporter && c->reporter->name ? c->reporter->name : "",
+        "case", c->id, "fen", (json_int_t) c->reward, "rule", rule,
+        "time", (json_int_t) op->time, "node", (json_int_t) c->origin, "grid", c->grid ? c->grid : "");
+    char *text = entry ? json_dumps(entry, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(entry);
+    if (!text)
+        return GN_ENOMEM;
+    uint8_t key[16];
+    gn_op_key(key, op->origin, op->seq);
+    int rc = gn_txn_put(txn, GN_DB_LEDGER, key, sizeof key, text, strlen(text));
+    free(text);
+    return rc;
+}
+
+static int
 s_apply_case(gn_txn_t *txn, const gn_apply_ctx_t *ctx, const gn_op_t *op,
              const void *bytes, size_t len, gn_apply_result_t *result)
 {
@@ -99,11 +186,23 @@ s_apply_case(gn_txn_t *txn, const gn_apply_ctx_t *ctx, const gn_op_t *op,
         *result = GN_APPLY_CONFLICT;
         return s_conflict(txn, ctx, op, bytes, len);
     }
-    if (!known || s_newer(op->state, known))
-        rc = gn_cases_put(txn, op->state, known);
+    rc = GN_OK;
+    if (!known)
+        rc = gn_cases_put(txn, op->state, NULL);
+    else {
+        Gridnet__Supervision *buf[2 * GN_SUPERVISION_MAX];
+        gn_case_t merged;
+        bool newer = s_newer(op->state, known);
+        size_t added = newer ? s_sv_union(op->state, known, &merged, buf, 2 * GN_SUPERVISION_MAX)
+                             : s_sv_union(known, op->state, &merged, buf, 2 * GN_SUPERVISION_MAX);
+        if (newer || added)
+            rc = gn_cases_put(txn, &merged, known);
+    }
     gn_codec_free_case(&known);
     if (rc == 0)
         rc = gn_cases_history_add(txn, op);
+    if (rc == 0)
+        rc = s_ledger(txn, op);
     return rc;
 }
 
@@ -137,6 +236,46 @@ gn_apply(gn_txn_t *txn, const gn_apply_ctx_t *ctx, const gn_op_t *op,
     if ((rc = gn_ops_put_raw(txn, op->origin, op->seq, bytes, len)) != 0)
         return rc;
     return s_feed(txn, ctx, op, 0);
+}
+
+typedef struct {
+    gn_txn_t *txn;
+    uint64_t self;
+    uint64_t child;
+} backfill_t;
+
+static int
+s_backfill_op(uint64_t origin, uint64_t seq, void *arg)
+{
+    backfill_t *b = arg;
+    gn_feed_rec_t rec = { .origin = origin, .seq = seq, .from = b->self,
+                          .flags = GN_FEED_BACKFILL, .nscope = 1, .scope = { b->child } };
+    uint64_t fseq;
+    return gn_feed_append(b->txn, &rec, &fseq);
+}
+
+int
+gn_apply_backfill(gn_txn_t *txn, uint64_t self, const gn_case_t *c, uint64_t child)
+{
+    if (gn_node_in_subtree(c->origin, child))
+        return GN_OK;
+    for (size_t i = 0; i < c->n_trail; i++)
+        if (gn_node_in_subtree(c->trail[i], child))
+            return GN_OK;
+    uint8_t key[16];
+    if (gn_case_key_from_text(key, c->id) != 0)
+        return GN_EINVAL;
+    backfill_t b = { txn, self, child };
+    return gn_cases_history(txn, key, s_backfill_op, &b);
+}
+
+int
+gn_apply_next_seq(gn_txn_t *txn, uint64_t *seq)
+{
+    int rc = gn_meta_get(txn, "op_seq", seq);
+    if (rc == 0)
+        ++*seq;
+    return rc;
 }
 
 int

@@ -41,6 +41,20 @@ typedef struct {
 int gn_apply(gn_txn_t *txn, const gn_apply_ctx_t *ctx, const gn_op_t *op,
              const void *bytes, size_t len, gn_apply_result_t *result);
 
+//  Before a case moves down to a child that has never held it, queue the
+//  case's history for that child, so it holds the whole story and not only
+//  the ops from the transfer on. Nothing is queued if the child's subtree
+//  already saw the case.
+int gn_apply_backfill(gn_txn_t *txn, uint64_t self, const gn_case_t *c, uint64_t child);
+
+//  The seq the next locally written op will get (for ops that name
+//  themselves, like a supervision).
+int gn_apply_next_seq(gn_txn_t *txn, uint64_t *seq);
+
+//  Recompute a case's fields derived from its supervisions: the count, the
+//  highest urgency and the latest supervision's deadline.
+void gn_supervision_derive(gn_case_t *c);
+
 //  Give a locally written op its id (origin = self, next op seq), check it,
 //  pack it and apply it. op->origin and op->seq are set by the call.
 //  GN_EMALFORMED if the op fails the codec's checks (nothing written).

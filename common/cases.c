@@ -6,7 +6,8 @@
       conflicts   case key | op key                            -> packed Op
       idx_status  status u8 | case key                          -> ""
       idx_owner   owner u64 | case key                          -> ""
-      idx_grid    grid text | NUL | case key                    -> ""  */
+      idx_grid    grid text | NUL | case key                    -> ""
+      idx_due     due ms u64 | case key                         -> ""  (open cases)  */
 #include "cases.h"
 #include "err.h"
 #include "ids.h"
@@ -55,12 +56,35 @@ s_grid_key(uint8_t *out, const char *grid, const uint8_t key[16])
     return n + 17;
 }
 
+int64_t
+gn_case_due(const gn_case_t *c)
+{
+    switch (c->status) {
+    case GRIDNET__STATUS__ST_REPORTED:
+        return c->due_accept;
+    case GRIDNET__STATUS__ST_ACCEPTED:
+    case GRIDNET__STATUS__ST_DISPATCHED:
+        return c->supervised_due ? c->supervised_due : c->due_handle;
+    default:
+        return 0;
+    }
+}
+
 //  Add (put) or remove (!put) the index entries of c.
 static int
 s_index(gn_txn_t *txn, const gn_case_t *c, const uint8_t key[16], bool put)
 {
     uint8_t k[GRID_KEY_MAX];
     int rc;
+    int64_t due = gn_case_due(c);
+    if (due > 0) {
+        gn_put_be64(k, (uint64_t) due);
+        memcpy(k + 8, key, 16);
+        rc = put ? gn_txn_put(txn, GN_DB_IDX_DUE, k, 24, "", 0)
+                 : gn_txn_del(txn, GN_DB_IDX_DUE, k, 24);
+        if (rc != 0 && rc != GN_ENOTFOUND)
+            return rc;
+    }
     k[0] = (uint8_t) c->status;
     memcpy(k + 1, key, 16);
     rc = put ? gn_txn_put(txn, GN_DB_IDX_STATUS, k, 17, "", 0)
@@ -90,6 +114,7 @@ gn_cases_put(gn_txn_t *txn, const gn_case_t *c, const gn_case_t *old)
         return GN_EINVAL;
     if (old) {
         bool same = old->status == c->status && old->owner == c->owner
+                 && gn_case_due(old) == gn_case_due(c)
                  && strcmp(old->grid ? old->grid : "", c->grid ? c->grid : "") == 0;
         if (!same && ((rc = s_index(txn, old, key, false)) != 0
                       || (rc = s_index(txn, c, key, true)) != 0))

@@ -13,6 +13,10 @@ int gn_cases_get_key(gn_txn_t *txn, const uint8_t key[16], gn_case_t **c);
 //  Store c as the case's state; old is its previous state (NULL if new),
 //  whose index entries are replaced.
 int gn_cases_put(gn_txn_t *txn, const gn_case_t *c, const gn_case_t *old);
+//  The deadline the case is working against now (0 = none): accepting while
+//  reported, handling (or the latest supervision's) while accepted or
+//  dispatched.
+int64_t gn_case_due(const gn_case_t *c);
 //  Highest case counter n stored for cases from this origin (0 if none).
 int gn_cases_max_n(gn_txn_t *txn, uint64_t origin, uint64_t *n);
 

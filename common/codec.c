@@ -214,6 +214,33 @@ s_case_ok(const gn_case_t *c)
     for (size_t i = 0; i < c->n_trail; i++)
         if (!s_node_ok(c->trail [i]))
             return false;
+    if (c->n_dispatchers > GN_TRAIL_MAX || (c->n_dispatchers > 0 && !c->dispatchers))
+        return false;
+    for (size_t i = 0; i < c->n_dispatchers; i++)
+        if (!s_node_ok(c->dispatchers [i]))
+            return false;
+    if (!s_node_opt_ok(c->handler)
+    ||  !s_long_ok(c->feedback)
+    ||  !s_case_id_ok(c->duplicate_of)
+    ||  !s_long_ok(c->reason)
+    ||  !s_case_id_ok(c->parent_case)
+    ||  !s_long_ok(c->comment)
+    ||  !s_field_ok(c->evidence)
+    ||  c->urgency > 2)
+        return false;
+    if (c->n_tasks > GN_TASKS_MAX || (c->n_tasks > 0 && !c->tasks))
+        return false;
+    for (size_t i = 0; i < c->n_tasks; i++)
+        if (s_empty(c->tasks [i]) || !s_case_id_ok(c->tasks [i]))
+            return false;
+    if (c->n_supervision > GN_SUPERVISION_MAX || (c->n_supervision > 0 && !c->supervision))
+        return false;
+    for (size_t i = 0; i < c->n_supervision; i++) {
+        const Gridnet__Supervision *sv = c->supervision [i];
+        if (!sv || !s_node_ok(sv->origin) || sv->seq == 0 || !s_field_ok(sv->actor)
+        ||  !s_long_ok(sv->note) || sv->urgency > 2)
+            return false;
+    }
     return true;
 }
 
@@ -230,7 +257,8 @@ s_op_ok(const gn_op_t *op)
         && (!op->state || s_case_ok(op->state))
         && s_node_opt_ok(op->to)
         && s_field_ok(op->ref_key)
-        && s_bytes_ok(&op->ref_value, GN_REF_VALUE_MAX);
+        && s_bytes_ok(&op->ref_value, GN_REF_VALUE_MAX)
+        && s_field_ok(op->evidence);
 }
 
 //  Every op of a list (no bound of its own: the frame size bounds it).
@@ -373,7 +401,50 @@ s_act_req_ok(const Gridnet__ActReq *a)
         && s_field_ok(a->actor)
         && s_long_ok(a->note)
         && s_node_opt_ok(a->to)
-        && s_field_ok(a->assignee);
+        && s_field_ok(a->assignee)
+        && a->rating <= 5
+        && s_field_ok(a->evidence)
+        && s_case_id_ok(a->duplicate_of)
+        && a->urgency <= 2
+        && s_long_ok(a->comment);
+}
+
+static bool
+s_strings_ok(char **v, size_t n, size_t max)
+{
+    if (n > max || (n > 0 && !v))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!s_field_ok(v [i]))
+            return false;
+    return true;
+}
+
+static bool
+s_meeting_req_ok(const Gridnet__MeetingReq *m)
+{
+    if (!s_field_ok(m->title) || !s_field_ok(m->date) || !s_field_ok(m->chair)
+    ||  !s_field_ok(m->actor) || !s_strings_ok(m->attendees, m->n_attendees, GN_TASKS_MAX)
+    ||  !s_strings_ok(m->cases, m->n_cases, GN_TASKS_MAX))
+        return false;
+    for (size_t i = 0; i < m->n_cases; i++)
+        if (!s_case_id_ok(m->cases [i]))
+            return false;
+    return true;
+}
+
+static bool
+s_resolve_req_ok(const Gridnet__ResolveReq *r)
+{
+    if (!s_field_ok(r->meeting_id) || !s_case_id_ok(r->case_id) || !s_long_ok(r->text)
+    ||  !s_field_ok(r->actor) || r->n_tasks > GN_TASKS_MAX || (r->n_tasks > 0 && !r->tasks))
+        return false;
+    for (size_t i = 0; i < r->n_tasks; i++) {
+        const Gridnet__TaskSpec *t = r->tasks [i];
+        if (!t || !s_field_ok(t->title) || !s_field_ok(t->assignee) || !s_node_opt_ok(t->to))
+            return false;
+    }
+    return true;
 }
 
 static bool
@@ -390,6 +461,19 @@ s_request_ok(const gn_api_request_t *req)
         return req->act && s_act_req_ok(req->act);
     case GRIDNET__API_REQUEST__BODY_STATUS:
         return req->status != NULL;
+    case GRIDNET__API_REQUEST__BODY_REF_SET:
+        return req->ref_set && s_field_ok(req->ref_set->key) && s_field_ok(req->ref_set->actor)
+            && s_text_ok(req->ref_set->value, GN_REF_VALUE_MAX);
+    case GRIDNET__API_REQUEST__BODY_REF_GET:
+        return req->ref_get && s_field_ok(req->ref_get->prefix);
+    case GRIDNET__API_REQUEST__BODY_MEETING:
+        return req->meeting && s_meeting_req_ok(req->meeting);
+    case GRIDNET__API_REQUEST__BODY_RESOLVE:
+        return req->resolve && s_resolve_req_ok(req->resolve);
+    case GRIDNET__API_REQUEST__BODY_LEDGER:
+        return req->ledger && s_field_ok(req->ledger->worker);
+    case GRIDNET__API_REQUEST__BODY_MEETINGS:
+        return req->meetings != NULL;
     default:
         return false;               //  no body
     }
@@ -458,6 +542,8 @@ s_reply_ok(const gn_api_reply_t *rep)
         return s_case_ok(rep->state);
     case GRIDNET__API_REPLY__BODY_STATUS:
         return rep->status && s_node_status_ok(rep->status);
+    case GRIDNET__API_REPLY__BODY_JSON:
+        return s_text_ok(rep->json, GN_REPLY_MAX);
     default:
         return false;
     }

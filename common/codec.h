@@ -23,6 +23,8 @@
 #define GN_FIELD_MAX      256          // bytes of any other string field
 #define GN_TRAIL_MAX      64           // nodes in a case's trail
 #define GN_REF_VALUE_MAX  (64u << 10)  // bytes of one reference data value
+#define GN_TASKS_MAX      64           // meeting tasks per case, attendees, cases per meeting
+#define GN_SUPERVISION_MAX 256         // supervisions kept with a case
 
 typedef Gridnet__Envelope gn_envelope_t;
 typedef Gridnet__ApiRequest gn_api_request_t;

@@ -25,6 +25,10 @@
 typedef struct {
     Gridnet__Reporter reporter;     // who reported the case
     uint64_t trail [3];             // owners so far, district last
+    uint64_t dispatchers [1];       // who sent it down
+    char *tasks [2];                // joint-meeting tasks
+    Gridnet__Supervision sv;        // one supervision
+    Gridnet__Supervision *svs [1];  // pointers to it
     gn_case_t c;                    // the case, pointing at the above
 } case_fix_t;
 
@@ -89,6 +93,36 @@ s_case_fill(case_fix_t *f, uint64_t n)
     f->c.reworks = 1;
     f->c.supervisions = 3;
     f->c.level = 1;
+    f->dispatchers [0] = TOWN;
+    f->c.dispatchers = f->dispatchers;
+    f->c.n_dispatchers = 1;
+    f->c.handler = VILLAGE;
+    f->c.feedback = "已清运";
+    f->c.duplicate_of = "610403001001-9";
+    f->c.reason = "重复上报";
+    f->c.overdue = 1;
+    f->c.parent_case = "610403000000-3";
+    f->tasks [0] = "610403000000-4";
+    f->tasks [1] = "610403000000-5";
+    f->c.tasks = f->tasks;
+    f->c.n_tasks = 2;
+    f->c.comment = "满意";
+    f->c.closed = 1700000600000;
+    Gridnet__Supervision sv = GRIDNET__SUPERVISION__INIT;
+    f->sv = sv;
+    f->sv.origin = DISTRICT;
+    f->sv.seq = 9;
+    f->sv.time = 1700000550000;
+    f->sv.actor = "督查室";
+    f->sv.note = "限期三日内办结";
+    f->sv.due = 1700259200000;
+    f->sv.urgency = 2;
+    f->svs [0] = &f->sv;
+    f->c.supervision = f->svs;
+    f->c.n_supervision = 1;
+    f->c.urgency = 2;
+    f->c.supervised_due = 1700259200000;
+    f->c.evidence = "photo://2024/17.jpg";
 }
 
 static void
@@ -112,6 +146,7 @@ s_op_fill(op_fix_t *f, uint64_t seq)
     f->op.ref_key = "dept/城管局";
     f->op.ref_value.data = f->ref;
     f->op.ref_value.len = sizeof f->ref;
+    f->op.evidence = "photo://2024/17.jpg";
 }
 
 static size_t s_pack(const ProtobufCMessage *msg, uint8_t **buf);
@@ -574,6 +609,11 @@ test_roundtrip_request(void **state)
     act.assignee = "水务局";
     act.ok = 1;
     act.rating = 5;
+    act.evidence = "photo://1.jpg";
+    act.duplicate_of = "610403001001-2";
+    act.due = 1700000000000;
+    act.urgency = 1;
+    act.comment = "满意";
     req.body_case = GRIDNET__API_REQUEST__BODY_ACT;
     req.act = &act;
     s_roundtrip(&req.base);

@@ -16,6 +16,8 @@
 
 #define GN_FEED_CONFLICT 0x01   // the op was rejected as stale; kept visible
 #define GN_FEED_REF      0x02   // a reference data op: concerns every child
+#define GN_FEED_BACKFILL 0x04   // an older op again, for a child new to its case:
+                                // goes down only (not up, not to the change stream)
 #define GN_SCOPE_MAX     16     // nodes kept in a feed record's scope
 
 typedef struct {

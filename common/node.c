@@ -10,6 +10,7 @@
 #include "log.h"
 #include "store.h"
 #include "sync.h"
+#include "workflow.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -34,6 +35,7 @@ struct _gn_node_t {
     zloop_t *loop;              // the reactor
     zsock_t *pipe;              // actor pipe, or NULL
     uint64_t published;         // feed seq published through
+    int64_t duties_at;          // ms (monotonic): when the periodic duties run next
 };
 
 static int
@@ -229,6 +231,10 @@ s_pub_visit(uint64_t seq, const gn_feed_rec_t *rec, void *arg)
     pub_t *p = arg;
     const void *bytes;
     size_t len;
+    if (rec->flags & GN_FEED_BACKFILL) {   // nothing new: an old op resent below
+        p->node->published = seq;
+        return 0;
+    }
     int rc = gn_ops_raw(p->txn, rec->origin, rec->seq, &bytes, &len);
     if (rc != 0)
         return rc;
@@ -295,11 +301,37 @@ s_on_children(zloop_t *loop, zsock_t *sock, void *arg)
     return 0;
 }
 
+typedef struct {
+    uint64_t self;
+    int changed;                // ops the duties wrote
+} duties_t;
+
+static int
+s_duties_txn(gn_txn_t *txn, void *arg)
+{
+    duties_t *d = arg;
+    return gn_workflow_tick(txn, d->self, zclock_time(), &d->changed);
+}
+
+//  The fast sub-jobs run every time (links); the workflow's duties
+//  (deadlines, escalation policy) at node/tick, and the stale-reader reaping
+//  with them.
 static int
 s_on_tick(zloop_t *loop, int timer_id, void *arg)
 {
     gn_node_t *self = arg;
-    gn_sync_tick(self->sync, zclock_mono());
+    int64_t now = zclock_mono();
+    gn_sync_tick(self->sync, now);
+    if (now >= self->duties_at) {
+        self->duties_at = now + self->cfg.tick_ms;
+        duties_t d = { .self = self->cfg.node };
+        int rc = gn_store_write(self->store, s_duties_txn, &d);
+        if (rc != 0)
+            gn_warn("node: periodic duties failed: %s", gn_strerror(rc));
+        else if (d.changed)
+            gn_info("node: periodic duties wrote %d op(s)", d.changed);
+        gn_store_reap(self->store);
+    }
     s_after(self);
     return 0;
 }

@@ -25,7 +25,7 @@ struct _gn_txn_t {
 
 static const char *s_db_names[GN_DB_COUNT] = {
     "meta", "cases", "ops", "feed", "peers", "ref", "history", "conflicts",
-    "idx_status", "idx_owner", "idx_grid"
+    "idx_status", "idx_owner", "idx_grid", "idx_due", "ledger"
 };
 
 //  Translate an LMDB or errno code to a gridnet code, logging the unusual.

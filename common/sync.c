@@ -249,7 +249,7 @@ static bool
 s_wants(const link_t *link, const gn_feed_rec_t *rec)
 {
     if (link->is_parent)
-        return rec->from != link->peer;
+        return rec->from != link->peer && !(rec->flags & GN_FEED_BACKFILL);
     if (rec->flags & GN_FEED_CONFLICT)
         return false;
     return (rec->from != link->peer || link->resync) && gn_feed_concerns(rec, link->peer);
