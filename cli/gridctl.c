@@ -5,7 +5,11 @@
     Each command checks its arguments, builds one ApiRequest, makes one call
     through the client library and prints the reply: for people as fields and
     tables, with --json as the reply body in JSON (common/pbjson, keys sorted,
-    so the answers of two nodes can be compared with diff).
+    so the answers of two nodes can be compared with diff). Two make more
+    calls on one connection: list --all (one per page) and ref load (one per
+    key). Replies that are JSON documents (ref, meeting, ledger) are read
+    leniently for tables and printed as they are with --json. ref and meeting
+    have sub-commands ("ref set"), each a cmd_t of its own.
 
     Exit codes: 0 ok; 1 the node refused; 2 usage error; 3 the node could not
     be reached or did not answer in time. Every error is one line on stderr,
@@ -53,7 +57,9 @@ enum {
     OPT_GRID, OPT_CATEGORY, OPT_TITLE, OPT_DESCRIPTION, OPT_SEVERITY, OPT_CHANNEL,
     OPT_REPORTER_KIND, OPT_REPORTER_ID, OPT_REPORTER_NAME, OPT_PHONE, OPT_LAT, OPT_LON,
     OPT_ADDRESS, OPT_ACTOR, OPT_STATUS, OPT_OWNER, OPT_LIMIT, OPT_AFTER, OPT_NOTE, OPT_TO,
-    OPT_ASSIGNEE, OPT_PASS, OPT_FAIL, OPT_RATING,
+    OPT_ASSIGNEE, OPT_PASS, OPT_FAIL, OPT_RATING, OPT_EVIDENCE, OPT_DUPLICATE_OF, OPT_DUE,
+    OPT_DUE_IN, OPT_URGENCY, OPT_COMMENT, OPT_OVERDUE, OPT_ALL, OPT_DATE, OPT_CHAIR,
+    OPT_ATTEND, OPT_CASE, OPT_TEXT, OPT_TASK, OPT_WORKER, OPT_FROM,
 };
 
 typedef struct {
@@ -62,6 +68,7 @@ typedef struct {
     bool json;                  // --json: print the reply body as JSON
     int timeout_ms;             // --timeout: deadline of the call, ms
     char endpoint[512];         // endpoint of the call, once resolved
+    const char *context;        // prefix of the error a call prints ("" for none)
 } gridctl_t;
 
 typedef struct _cmd_t cmd_t;
@@ -233,6 +240,122 @@ s_check_case_id(const char *cmd, const char *text)
     return 0;
 }
 
+//  Now, unix ms.
+static int64_t
+s_now_ms(void)
+{
+    struct timespec ts;
+    (void) clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+//  A number from the digits text[0..n), all of them digits. -1 if not.
+static int
+s_digits(const char *text, size_t n)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (text[i] < '0' || text[i] > '9')
+            return -1;
+        v = v * 10 + (text[i] - '0');
+    }
+    return v;
+}
+
+//  What a date without a time stands for
+typedef enum {
+    DAY_START,              // its first second, 00:00:00
+    DAY_LAST,               // its last second, 23:59:59 (a deadline on that day)
+    DAY_AFTER,              // the next day's 00:00:00 (the end of a range that includes it)
+} day_t;
+
+//  Local time (of this machine) "YYYY-MM-DD", or with with_time also
+//  "YYYY-MM-DD HH:MM", as unix ms; a date alone as `day` says. GN_EINVAL for
+//  anything else, including a day the month does not have.
+static int
+s_parse_local_time(const char *text, bool with_time, day_t day, int64_t *ms)
+{
+    size_t len = strlen(text);
+    if (len != 10 && !(with_time && len == 16))
+        return GN_EINVAL;
+    int year = s_digits(text, 4), month = s_digits(text + 5, 2), mday = s_digits(text + 8, 2);
+    if (year < 1971 || text[4] != '-' || month < 1 || month > 12 || text[7] != '-'
+    ||  mday < 1 || mday > 31)
+        return GN_EINVAL;
+    struct tm tm = {
+        .tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = mday, .tm_isdst = -1
+    };
+    if (len == 16) {
+        tm.tm_hour = s_digits(text + 11, 2);
+        tm.tm_min = s_digits(text + 14, 2);
+        if (text[10] != ' ' || tm.tm_hour < 0 || tm.tm_hour > 23 || text[13] != ':'
+        ||  tm.tm_min < 0 || tm.tm_min > 59)
+            return GN_EINVAL;
+    }
+    else
+    if (day == DAY_LAST) {
+        tm.tm_hour = 23;
+        tm.tm_min = 59;
+        tm.tm_sec = 59;
+    }
+    struct tm given = tm;
+    time_t t = mktime(&tm);
+    //  mktime normalizes 2026-02-30 to March: refuse what it had to move
+    if (t == (time_t) -1 || tm.tm_year != given.tm_year || tm.tm_mon != given.tm_mon
+    ||  tm.tm_mday != given.tm_mday)
+        return GN_EINVAL;
+    if (len == 10 && day == DAY_AFTER) {
+        given.tm_mday++;
+        given.tm_isdst = -1;
+        if ((t = mktime(&given)) == (time_t) -1)
+            return GN_EINVAL;
+    }
+    *ms = (int64_t) t * 1000;
+    return GN_OK;
+}
+
+#define DUE_IN_MAX_H  87600.0           // hours: ten years
+
+//  A deadline HOURS from now (fractions allowed, above 0). GN_EINVAL if not.
+static int
+s_parse_due_in(const char *text, int64_t *ms)
+{
+    double hours = 0;
+    if (s_parse_double(text, 0, DUE_IN_MAX_H, &hours) != 0 || hours <= 0)
+        return GN_EINVAL;
+    int64_t delta = (int64_t) (hours * 3600000.0 + 0.5);     //  hours > 0: rounded
+    *ms = s_now_ms() + (delta > 0 ? delta : 1);
+    return GN_OK;
+}
+
+//  A deadline for --due. Returns 0 or EXIT_USAGE.
+static int
+s_check_due(const char *cmd, const char *opt, const char *text, int64_t *ms)
+{
+    if (s_parse_local_time(text, true, DAY_LAST, ms) != 0)
+        return s_usage("%s: %s must be 'YYYY-MM-DD HH:MM' or YYYY-MM-DD (local time), not '%s'",
+                       cmd, opt, text);
+    return 0;
+}
+
+static int
+s_check_due_in(const char *cmd, const char *opt, const char *text, int64_t *ms)
+{
+    if (s_parse_due_in(text, ms) != 0)
+        return s_usage("%s: %s must be a number of hours in (0, %.0f], not '%s'", cmd, opt,
+                       DUE_IN_MAX_H, text);
+    return 0;
+}
+
+//  A required text option: present, not empty. Returns 0 or EXIT_USAGE.
+static int
+s_required(const char *cmd, const char *opt, const char *value)
+{
+    if (!value || !*value)
+        return s_usage("%s: %s is required", cmd, opt);
+    return 0;
+}
+
 //  The one positional argument a command takes. Returns 0 or EXIT_USAGE.
 static int
 s_one_arg(const char *cmd, const char *what, int argc, char **argv, const char **arg)
@@ -374,10 +497,13 @@ s_resolve(gridctl_t *self)
     return 0;
 }
 
-//  True if the reply carries a body of the kind asked for.
+//  True if the reply carries a body of the kind asked for; any reply will do
+//  for GRIDNET__API_REPLY__BODY__NOT_SET.
 static bool
 s_body_ok(const gn_api_reply_t *reply, Gridnet__ApiReply__BodyCase want)
 {
+    if (want == GRIDNET__API_REPLY__BODY__NOT_SET)
+        return true;
     if (reply->body_case != want)
         return false;
     switch (want) {
@@ -386,57 +512,98 @@ s_body_ok(const gn_api_reply_t *reply, Gridnet__ApiReply__BodyCase want)
     case GRIDNET__API_REPLY__BODY_LIST:    return reply->list != NULL;
     case GRIDNET__API_REPLY__BODY_STATE:   return reply->state != NULL;
     case GRIDNET__API_REPLY__BODY_STATUS:  return reply->status != NULL;
+    case GRIDNET__API_REPLY__BODY_JSON:    return reply->json && *reply->json;
     default:                               return false;
     }
 }
 
-//  Send req and wait for its reply. Returns 0 with *reply_p a successful
-//  reply carrying the body `want` (caller frees), or prints the error and
-//  returns the exit code.
+//  A client for the node the options name. Returns 0 with *client_p (caller
+//  destroys), or prints the error and returns the exit code.
 static int
-s_call(gridctl_t *self, gn_api_request_t *req, Gridnet__ApiReply__BodyCase want,
-       gn_api_reply_t **reply_p)
+s_connect(gridctl_t *self, gn_client_t **client_p)
 {
     int rc = s_resolve(self);
     if (rc != 0)
         return rc;
-    gn_client_t *client = gn_client_new(self->endpoint, self->timeout_ms);
-    if (!client)
+    *client_p = gn_client_new(self->endpoint, self->timeout_ms);
+    if (!*client_p)
         return s_usage("cannot use node endpoint '%s'", self->endpoint);
+    return 0;
+}
+
+//  Send req through client and wait for its reply. Returns 0 with *reply_p a
+//  successful reply carrying the body `want` (caller frees), or prints the
+//  error (after self->context) and returns the exit code.
+static int
+s_call_on(gridctl_t *self, gn_client_t *client, gn_api_request_t *req,
+          Gridnet__ApiReply__BodyCase want, gn_api_reply_t **reply_p)
+{
+    const char *ctx = self->context;
     gn_api_reply_t *reply = NULL;
     int err = gn_client_call(client, req, &reply);
-    gn_client_destroy(&client);
-
+    int rc = 0;
     switch (err) {
     case GN_OK:
         break;
     case GN_ETIMEOUT:
-        s_error("node at %s did not answer within %d ms", self->endpoint, self->timeout_ms);
+        s_error("%snode at %s did not answer within %d ms", ctx, self->endpoint,
+                self->timeout_ms);
         return EXIT_UNREACHABLE;
     case GN_ENET:
     case GN_EMALFORMED:
-        s_error("node at %s: %s", self->endpoint,
+        s_error("%snode at %s: %s", ctx, self->endpoint,
                 err == GN_EMALFORMED ? "malformed reply" : gn_strerror(err));
         return EXIT_UNREACHABLE;
     case GN_ETOOBIG:
-        return s_usage("request is too large");
+        return s_usage("%srequest is too large", ctx);
     default:
-        s_error("%s", gn_strerror(err));
+        s_error("%s%s", ctx, gn_strerror(err));
         return EXIT_REFUSED;
     }
     if (reply->code != 0) {
-        s_error("%s", reply->error && *reply->error ? reply->error : gn_strerror(reply->code));
+        s_error("%s%s", ctx,
+                reply->error && *reply->error ? reply->error : gn_strerror(reply->code));
         rc = EXIT_REFUSED;
     }
     else
     if (!s_body_ok(reply, want)) {
-        s_error("node at %s: reply without the expected body", self->endpoint);
+        s_error("%snode at %s: reply without the expected body", ctx, self->endpoint);
         rc = EXIT_UNREACHABLE;
     }
     if (rc != 0)
         gn_codec_free_reply(&reply);
     *reply_p = reply;
     return rc;
+}
+
+//  One request, one reply, on a client of its own (see s_call_on).
+static int
+s_call(gridctl_t *self, gn_api_request_t *req, Gridnet__ApiReply__BodyCase want,
+       gn_api_reply_t **reply_p)
+{
+    gn_client_t *client = NULL;
+    int rc = s_connect(self, &client);
+    if (rc == 0)
+        rc = s_call_on(self, client, req, want, reply_p);
+    gn_client_destroy(&client);
+    return rc;
+}
+
+//  The JSON document of a reply (body json), which must be an object.
+//  Returns 0 with *json_p (caller decrefs), or prints and returns the exit code.
+static int
+s_reply_json(gridctl_t *self, const gn_api_reply_t *reply, json_t **json_p)
+{
+    json_error_t error;
+    json_t *json = json_loads(reply->json, 0, &error);
+    if (!json || !json_is_object(json)) {
+        s_error("node at %s: reply is not a JSON object%s%s", self->endpoint,
+                json ? "" : ": ", json ? "" : error.text);
+        json_decref(json);
+        return EXIT_UNREACHABLE;
+    }
+    *json_p = json;
+    return 0;
 }
 
 //  Print JSON indented, keys sorted. Returns the exit code.
@@ -508,6 +675,28 @@ s_level_name(int level)
     }
 }
 
+//  Fen (0.01 yuan) as yuan with two decimals: "-12.05".
+static const char *
+s_yuan(int64_t fen, char buf[NUM_TEXT_MAX + 2])
+{
+    uint64_t mag = fen < 0 ? 0 - (uint64_t) fen : (uint64_t) fen;
+    (void) snprintf(buf, NUM_TEXT_MAX + 2, "%s%llu.%02llu", fen < 0 ? "-" : "",
+                    (unsigned long long) (mag / 100), (unsigned long long) (mag % 100));
+    return buf;
+}
+
+//  Supervision urgency 0..2 by name.
+static const char *
+s_urgency_name(uint32_t urgency)
+{
+    switch (urgency) {
+    case 0: return "normal";
+    case 1: return "urgent";
+    case 2: return "very urgent";
+    default: return "?";
+    }
+}
+
 static const char *
 s_enum_name(const ProtobufCEnumDescriptor *d, int value, char buf[ENUM_NAME_MAX])
 {
@@ -540,21 +729,28 @@ s_width(const char *s)
     return width;
 }
 
-//  "label:" padded to one column, then the value; continuation lines of a
-//  multi-line value are indented to the value column. "-" for an empty one.
+//  "label:" padded to one column after indent spaces, then the value;
+//  continuation lines of a multi-line value are indented to the value column.
+//  "-" for an empty one.
 static void
-s_field(const char *label, const char *value)
+s_field_at(int indent, const char *label, const char *value)
 {
     char *clean = s_clean(value && *value ? value : "-", true);
     const char *v = clean ? clean : "?";
-    printf("%-15s ", label);
+    printf("%*s%-15s ", indent, "", label);
     for (const char *p = v; *p; p++) {
         putchar(*p);
         if (*p == '\n')
-            printf("%-15s ", "");
+            printf("%*s%-15s ", indent, "", "");
     }
     putchar('\n');
     free(clean);
+}
+
+static void
+s_field(const char *label, const char *value)
+{
+    s_field_at(0, label, value);
 }
 
 static void s_fieldf(const char *label, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -569,6 +765,109 @@ s_fieldf(const char *label, const char *fmt, ...)
     s_field(label, n < 0 ? "?" : value);
 }
 
+//  JSON replies: the node's documents are read leniently, a member missing
+//  or of an unexpected type shows as "-".
+
+//  An integer member (a JSON integer, a whole real, or a decimal string, as
+//  pbjson writes a uint64 above INT64_MAX). False if there is none.
+static bool
+s_json_int(const json_t *obj, const char *key, int64_t *value)
+{
+    const json_t *v = json_object_get(obj, key);
+    if (json_is_integer(v)) {
+        *value = (int64_t) json_integer_value(v);
+        return true;
+    }
+    if (json_is_real(v) && json_real_value(v) > -9e18 && json_real_value(v) < 9e18) {
+        *value = (int64_t) json_real_value(v);
+        return true;
+    }
+    uint64_t u;
+    if (json_is_string(v) && s_parse_u64(json_string_value(v), INT64_MAX, &u) == 0) {
+        *value = (int64_t) u;
+        return true;
+    }
+    return false;
+}
+
+//  A JSON value as text: strings as they are, numbers in decimal, booleans
+//  as true/false; "-" when missing, null, empty or a container.
+static const char *
+s_json_value_text(const json_t *v, char *buf, size_t len)
+{
+    if (json_is_string(v))
+        return *json_string_value(v) ? json_string_value(v) : "-";
+    if (json_is_integer(v))
+        (void) snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    else
+    if (json_is_real(v))
+        (void) snprintf(buf, len, "%g", json_real_value(v));
+    else
+    if (json_is_boolean(v))
+        (void) snprintf(buf, len, "%s", json_is_true(v) ? "true" : "false");
+    else
+        return "-";
+    return buf;
+}
+
+//  A member as text (s_json_value_text).
+static const char *
+s_json_text(const json_t *obj, const char *key, char *buf, size_t len)
+{
+    return s_json_value_text(json_object_get(obj, key), buf, len);
+}
+
+//  A member holding unix ms, as local time.
+static const char *
+s_json_time(const json_t *obj, const char *key, char buf[32])
+{
+    int64_t ms;
+    if (s_json_int(obj, key, &ms))
+        return s_time(ms, buf);
+    return s_json_text(obj, key, buf, 32);
+}
+
+//  A member holding a node code.
+static const char *
+s_json_node(const json_t *obj, const char *key, char buf[NUM_TEXT_MAX])
+{
+    int64_t node;
+    if (s_json_int(obj, key, &node) && node >= 0)
+        return s_node((uint64_t) node, buf);
+    return s_json_text(obj, key, buf, NUM_TEXT_MAX);
+}
+
+//  The elements of an array member as text joined by ", ". Caller frees;
+//  NULL if memory ran out.
+static char *
+s_json_join(const json_t *obj, const char *key)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    if (!out)
+        return NULL;
+    const json_t *array = json_object_get(obj, key);
+    size_t i;
+    const json_t *item;
+    json_array_foreach(array, i, item) {
+        char buf[NUM_TEXT_MAX + 8];
+        fprintf(out, "%s%s", i ? ", " : "", s_json_value_text(item, buf, sizeof buf));
+    }
+    if (fclose(out) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+//  True if the member is JSON true.
+static bool
+s_json_true(const json_t *obj, const char *key)
+{
+    return json_is_true(json_object_get(obj, key));
+}
+
 //  A table whose columns are sized to their content.
 typedef struct {
     size_t cols;            // cells in every row
@@ -576,6 +875,7 @@ typedef struct {
     size_t cap;             // rows allocated
     char **cells;           // rows * cols cleaned copies, owned
     const char *align;      // per column 'l' (left) or 'r' (right, numbers)
+    int indent;             // spaces before every line
 } table_t;
 
 static void
@@ -632,6 +932,7 @@ s_table_print(const table_t *self)
                 widths[c] = w;
         }
     for (size_t r = 0; r < self->rows; r++) {
+        printf("%*s", self->indent, "");
         for (size_t c = 0; c < self->cols; c++) {
             const char *cell = self->cells[r * self->cols + c];
             size_t pad = widths[c] - cell_w[r * self->cols + c];
@@ -663,25 +964,41 @@ s_table_new(const char *align, const char *const *header)
     return self;
 }
 
-//  Ops as VER TIME ACTION NODE ACTOR NOTE. 0 or GN_ENOMEM.
+//  Ops as VER EPOCH TIME ACTION NODE ACTOR TO NOTE; TO is the target of a
+//  transfer, and evidence recorded with the op follows its note. 0 or GN_ENOMEM.
 static int
 s_print_ops(Gridnet__Op **ops, size_t n)
 {
-    static const char *const header[] = { "VER", "TIME", "ACTION", "NODE", "ACTOR", "NOTE" };
-    table_t *table = s_table_new("rlllll", header);
+    static const char *const header[] = {
+        "VER", "EPOCH", "TIME", "ACTION", "NODE", "ACTOR", "TO", "NOTE"
+    };
+    table_t *table = s_table_new("rrllllll", header);
     if (!table)
         return GN_ENOMEM;
     int rc = GN_OK;
     for (size_t i = 0; i < n && rc == 0; i++) {
         const Gridnet__Op *op = ops[i];
-        char ver[NUM_TEXT_MAX], when[32], action[ENUM_NAME_MAX], node[NUM_TEXT_MAX];
+        char ver[NUM_TEXT_MAX], epoch[NUM_TEXT_MAX], when[32], action[ENUM_NAME_MAX];
+        char node[NUM_TEXT_MAX], to[NUM_TEXT_MAX];
+        char *note = NULL;
+        const char *text = op->note ? op->note : "";
+        if (op->evidence && *op->evidence) {
+            if (asprintf(&note, "%s%s(evidence: %s)", text, *text ? " " : "", op->evidence) < 0)
+                note = NULL;
+            if (!note) {
+                rc = GN_ENOMEM;
+                break;
+            }
+            text = note;
+        }
         const char *row[] = {
-            s_u64(op->version, ver), s_time(op->time, when),
+            s_u64(op->version, ver), s_u64(op->epoch, epoch), s_time(op->time, when),
             s_enum_name(&gridnet__action__descriptor, (int) op->action, action),
             s_node(op->origin, node), op->actor && *op->actor ? op->actor : "-",
-            op->note ? op->note : "",
+            s_node(op->to, to), text,
         };
         rc = s_table_add(table, row);
+        free(note);
     }
     if (rc == 0)
         s_table_print(table);
@@ -689,12 +1006,74 @@ s_print_ops(Gridnet__Op **ops, size_t n)
     return rc;
 }
 
+//  Supervisions in time order.
+static int
+s_supervision_cmp(const void *a, const void *b)
+{
+    const Gridnet__Supervision *x = *(Gridnet__Supervision *const *) a;
+    const Gridnet__Supervision *y = *(Gridnet__Supervision *const *) b;
+    if (x->time != y->time)
+        return x->time < y->time ? -1 : 1;
+    if (x->origin != y->origin)
+        return x->origin < y->origin ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+//  Supervisions as TIME NODE ACTOR DUE URGENCY NOTE (NODE: where it was
+//  written). 0 or GN_ENOMEM.
+static int
+s_print_supervisions(Gridnet__Supervision **list, size_t n)
+{
+    static const char *const header[] = { "TIME", "NODE", "ACTOR", "DUE", "URGENCY", "NOTE" };
+    Gridnet__Supervision **sorted = malloc((n ? n : 1) * sizeof *sorted);
+    table_t *table = sorted ? s_table_new("llllll", header) : NULL;
+    int rc = table ? GN_OK : GN_ENOMEM;
+    if (rc == 0) {
+        memcpy(sorted, list, n * sizeof *sorted);
+        qsort(sorted, n, sizeof *sorted, s_supervision_cmp);
+    }
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const Gridnet__Supervision *sv = sorted[i];
+        char when[32], node[NUM_TEXT_MAX], due[32];
+        const char *row[] = {
+            s_time(sv->time, when), s_node(sv->origin, node),
+            sv->actor && *sv->actor ? sv->actor : "-", s_time(sv->due, due),
+            s_urgency_name(sv->urgency), sv->note ? sv->note : "",
+        };
+        rc = s_table_add(table, row);
+    }
+    if (rc == 0)
+        s_table_print(table);
+    s_table_destroy(&table);
+    free(sorted);
+    return rc;
+}
+
+//  Node codes joined with sep into buf (truncated to fit).
+static const char *
+s_nodes(const uint64_t *nodes, size_t n, const char *sep, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        char node[NUM_TEXT_MAX];
+        int k = snprintf(buf + used, len - used, "%s%s", i ? sep : "", s_node(nodes[i], node));
+        if (k < 0 || (size_t) k >= len - used)
+            break;
+        used += (size_t) k;
+    }
+    return buf;
+}
+
+//  A case's fields, those at their default left out past the first few.
 static void
 s_print_case(const Gridnet__Case *c)
 {
     char a[64];
     s_field("id:", c->id);
     s_field("status:", s_enum_name(&gridnet__status__descriptor, (int) c->status, a));
+    if (c->overdue)
+        s_field("overdue:", "OVERDUE (its current deadline has passed)");
     s_field("severity:", s_enum_name(&gridnet__severity__descriptor, (int) c->severity, a));
     if (c->owner) {
         int level = c->level ? (int) c->level : gn_node_level(c->owner);
@@ -735,22 +1114,32 @@ s_print_case(const Gridnet__Case *c)
     s_field("reporter:", reporter);
     s_field("assignee:", c->assignee);
 
-    char trail[GN_TRAIL_MAX * (NUM_TEXT_MAX + 8)] = "";
-    size_t used = 0;
-    for (size_t i = 0; i < c->n_trail; i++) {
-        int n = snprintf(trail + used, sizeof trail - used, "%s%s",
-                         i ? (s_utf8_locale ? " → " : " -> ") : "", s_node(c->trail[i], a));
-        if (n < 0 || (size_t) n >= sizeof trail - used)
-            break;
-        used += (size_t) n;
-    }
-    s_field("trail:", trail);
+    char nodes[GN_TRAIL_MAX * (NUM_TEXT_MAX + 8)];
+    s_field("trail:", s_nodes(c->trail, c->n_trail, s_utf8_locale ? " → " : " -> ", nodes,
+                              sizeof nodes));
+    if (c->n_dispatchers)
+        s_fieldf("dispatchers:", "%s (top last)",
+                 s_nodes(c->dispatchers, c->n_dispatchers, ", ", nodes, sizeof nodes));
+    if (c->handler)
+        s_field("handler:", s_node(c->handler, a));
+    if (c->feedback && *c->feedback)
+        s_field("feedback:", c->feedback);
+    if (c->evidence && *c->evidence)
+        s_field("evidence:", c->evidence);
+    if (c->reason && *c->reason)
+        s_field("reason:", c->reason);
+    if (c->duplicate_of && *c->duplicate_of)
+        s_field("duplicate of:", c->duplicate_of);
     s_field("created:", s_time(c->created, a));
     s_field("updated:", s_time(c->updated, a));
     if (c->due_accept)
         s_field("due accept:", s_time(c->due_accept, a));
     if (c->due_handle)
         s_field("due handle:", s_time(c->due_handle, a));
+    if (c->supervised_due)
+        s_field("supervised due:", s_time(c->supervised_due, a));
+    if (c->urgency)
+        s_fieldf("urgency:", "%u (%s)", c->urgency, s_urgency_name(c->urgency));
     if (c->escalations)
         s_fieldf("escalations:", "%u", c->escalations);
     if (c->reworks)
@@ -759,13 +1148,28 @@ s_print_case(const Gridnet__Case *c)
         s_fieldf("supervisions:", "%u", c->supervisions);
     if (c->meeting_id && *c->meeting_id)
         s_field("meeting:", c->meeting_id);
+    if (c->parent_case && *c->parent_case)
+        s_field("parent case:", c->parent_case);
+    if (c->n_tasks) {
+        char tasks[GN_TASKS_MAX * (GN_CASE_ID_MAX + 2)] = "";
+        size_t used = 0;
+        for (size_t i = 0; i < c->n_tasks; i++) {
+            int n = snprintf(tasks + used, sizeof tasks - used, "%s%s", i ? ", " : "",
+                             c->tasks[i]);
+            if (n < 0 || (size_t) n >= sizeof tasks - used)
+                break;
+            used += (size_t) n;
+        }
+        s_field("tasks:", tasks);
+    }
     if (c->rating)
         s_fieldf("rating:", "%u", c->rating);
-    if (c->reward) {
-        uint64_t mag = c->reward < 0 ? 0 - (uint64_t) c->reward : (uint64_t) c->reward;
-        s_fieldf("reward:", "%s%llu.%02llu yuan", c->reward < 0 ? "-" : "",
-                 (unsigned long long) (mag / 100), (unsigned long long) (mag % 100));
-    }
+    if (c->comment && *c->comment)
+        s_field("comment:", c->comment);
+    if (c->reward)
+        s_fieldf("reward:", "%s yuan", s_yuan(c->reward, a));
+    if (c->closed)
+        s_field("closed:", s_time(c->closed, a));
 }
 
 //  The one-line result of a workflow action.
@@ -943,9 +1347,15 @@ s_cmd_show(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
     if (self->json)
         rc = s_print_message(&view->base);
     else {
-        s_print_case(view->state);
+        const Gridnet__Case *state = view->state;
+        s_print_case(state);
+        if (state->n_supervision > 0) {
+            printf("\nsupervisions:\n");
+            if (s_print_supervisions(state->supervision, state->n_supervision) != 0)
+                rc = EXIT_REFUSED;
+        }
         printf("\nhistory:\n");
-        if (s_print_ops(view->history, view->n_history) != 0)
+        if (rc == 0 && s_print_ops(view->history, view->n_history) != 0)
             rc = EXIT_REFUSED;
         if (rc == 0 && view->n_conflicts > 0) {
             printf("\nconflicts:\n");
@@ -965,13 +1375,46 @@ static const struct option s_list_opts[] = {
     { "owner", required_argument, NULL, OPT_OWNER },
     { "limit", required_argument, NULL, OPT_LIMIT },
     { "after", required_argument, NULL, OPT_AFTER },
+    { "overdue", no_argument, NULL, OPT_OVERDUE },
+    { "all", no_argument, NULL, OPT_ALL },
     { NULL, 0, NULL, 0 }
 };
 
+//  The cases of a list, as ID STATUS OVERDUE SEV OWNER GRID CATEGORY TITLE.
+//  0 or GN_ENOMEM.
+static int
+s_print_cases(Gridnet__Case **cases, size_t n)
+{
+    static const char *const header[] = {
+        "ID", "STATUS", "OVERDUE", "SEV", "OWNER", "GRID", "CATEGORY", "TITLE"
+    };
+    table_t *table = s_table_new("llllllll", header);
+    int err = table ? 0 : GN_ENOMEM;
+    for (size_t i = 0; i < n && err == 0; i++) {
+        const Gridnet__Case *k = cases[i];
+        char status[ENUM_NAME_MAX], sev[ENUM_NAME_MAX], owner[NUM_TEXT_MAX];
+        const char *row[] = {
+            k->id, s_enum_name(&gridnet__status__descriptor, (int) k->status, status),
+            k->overdue ? "yes" : "-",
+            s_enum_name(&gridnet__severity__descriptor, (int) k->severity, sev),
+            s_node(k->owner, owner), k->grid, k->category, k->title,
+        };
+        err = s_table_add(table, row);
+    }
+    if (err == 0)
+        s_table_print(table);
+    s_table_destroy(&table);
+    return err;
+}
+
+//  list: one page, or with --all every page from --after on (ListReq.after =
+//  the last reply's next). --overdue keeps only the cases whose state says
+//  overdue: a filter here in the client, over the pages fetched.
 static int
 s_cmd_list(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
 {
     Gridnet__ListReq list = GRIDNET__LIST_REQ__INIT;
+    bool overdue = false, all = false;
     int rc = 0;
     int c;
     while (rc == 0 && (c = s_getopt(self, cmd, argc, argv)) != OPT_END) {
@@ -1002,6 +1445,12 @@ s_cmd_list(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
             rc = s_check_case_id(cmd->name, optarg);
             list.after = optarg;
             break;
+        case OPT_OVERDUE:
+            overdue = true;
+            break;
+        case OPT_ALL:
+            all = true;
+            break;
         default:
             assert(false);
         }
@@ -1011,44 +1460,73 @@ s_cmd_list(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
     if ((rc = s_no_args(cmd->name, argc, argv)) != 0)
         return rc;
 
+    gn_client_t *client = NULL;
+    if ((rc = s_connect(self, &client)) != 0)
+        return rc;
+    //  The replies stay alive until the end: kept points at their cases
+    gn_api_reply_t **pages = NULL;
+    size_t n_pages = 0;
+    Gridnet__Case **kept = NULL;
+    size_t n_kept = 0;
+    const char *next = "";
     gn_api_request_t req = GRIDNET__API_REQUEST__INIT;
     req.body_case = GRIDNET__API_REQUEST__BODY_LIST;
     req.list = &list;
-    gn_api_reply_t *reply = NULL;
-    rc = s_call(self, &req, GRIDNET__API_REPLY__BODY_LIST, &reply);
-    if (rc != 0)
-        return rc;
-    const Gridnet__CaseList *cases = reply->list;
-    if (self->json)
-        rc = s_print_message(&cases->base);
-    else {
-        static const char *const header[] = {
-            "ID", "STATUS", "SEV", "OWNER", "GRID", "CATEGORY", "TITLE"
-        };
-        table_t *table = s_table_new("lllllll", header);
-        int err = table ? 0 : GN_ENOMEM;
-        for (size_t i = 0; i < cases->n_cases && err == 0; i++) {
-            const Gridnet__Case *k = cases->cases[i];
-            char status[ENUM_NAME_MAX], sev[ENUM_NAME_MAX], owner[NUM_TEXT_MAX];
-            const char *row[] = {
-                k->id, s_enum_name(&gridnet__status__descriptor, (int) k->status, status),
-                s_enum_name(&gridnet__severity__descriptor, (int) k->severity, sev),
-                s_node(k->owner, owner), k->grid, k->category, k->title,
-            };
-            err = s_table_add(table, row);
+    while (true) {
+        gn_api_reply_t *reply = NULL;
+        if ((rc = s_call_on(self, client, &req, GRIDNET__API_REPLY__BODY_LIST, &reply)) != 0)
+            break;
+        gn_api_reply_t **more = realloc(pages, (n_pages + 1) * sizeof *pages);
+        const Gridnet__CaseList *page = reply->list;
+        Gridnet__Case **grown = more ? realloc(kept, (n_kept + page->n_cases + 1) * sizeof *kept)
+                                     : NULL;
+        if (more)
+            pages = more;
+        if (grown)
+            kept = grown;
+        if (!more || !grown) {
+            gn_codec_free_reply(&reply);
+            s_error("out of memory");
+            rc = EXIT_REFUSED;
+            break;
         }
-        if (err == 0) {
-            s_table_print(table);
-            if (cases->next && *cases->next)
-                printf("(more: --after %s)\n", cases->next);
+        pages[n_pages++] = reply;
+        for (size_t i = 0; i < page->n_cases; i++)
+            if (!overdue || page->cases[i]->overdue)
+                kept[n_kept++] = page->cases[i];
+        next = page->next ? page->next : "";
+        if (!all || !*next)
+            break;
+        if (page->n_cases == 0 || strcmp(next, list.after) == 0) {
+            s_error("node at %s: list paging does not advance past '%s'", self->endpoint, next);
+            rc = EXIT_UNREACHABLE;
+            break;
+        }
+        list.after = (char *) next;
+    }
+    gn_client_destroy(&client);
+
+    if (rc == 0) {
+        Gridnet__CaseList out = GRIDNET__CASE_LIST__INIT;
+        out.cases = kept;
+        out.n_cases = n_kept;
+        out.next = (char *) (all ? "" : next);
+        if (self->json)
+            rc = s_print_message(&out.base);
+        else
+        if (s_print_cases(kept, n_kept) == 0) {
+            if (*out.next)
+                printf("(more: --after %s)\n", out.next);
         }
         else {
             s_error("out of memory");
             rc = EXIT_REFUSED;
         }
-        s_table_destroy(&table);
     }
-    gn_codec_free_reply(&reply);
+    for (size_t i = 0; i < n_pages; i++)
+        gn_codec_free_reply(&pages[i]);
+    free(pages);
+    free(kept);
     return rc;
 }
 
@@ -1131,6 +1609,11 @@ static const struct option s_dispatch_opts[] = {
     { "assignee", required_argument, NULL, OPT_ASSIGNEE },
     { NULL, 0, NULL, 0 }
 };
+static const struct option s_handle_opts[] = {
+    ACT_COMMON_OPTS,
+    { "evidence", required_argument, NULL, OPT_EVIDENCE },
+    { NULL, 0, NULL, 0 }
+};
 static const struct option s_verify_opts[] = {
     ACT_COMMON_OPTS,
     { "pass", no_argument, NULL, OPT_PASS },
@@ -1140,10 +1623,29 @@ static const struct option s_verify_opts[] = {
 static const struct option s_evaluate_opts[] = {
     ACT_COMMON_OPTS,
     { "rating", required_argument, NULL, OPT_RATING },
+    { "comment", required_argument, NULL, OPT_COMMENT },
+    { NULL, 0, NULL, 0 }
+};
+static const struct option s_reject_opts[] = {
+    ACT_COMMON_OPTS,
+    { "duplicate-of", required_argument, NULL, OPT_DUPLICATE_OF },
+    { NULL, 0, NULL, 0 }
+};
+static const struct option s_return_opts[] = {
+    ACT_COMMON_OPTS,
+    { "to", required_argument, NULL, OPT_TO },
+    { NULL, 0, NULL, 0 }
+};
+static const struct option s_supervise_opts[] = {
+    ACT_COMMON_OPTS,
+    { "due", required_argument, NULL, OPT_DUE },
+    { "due-in", required_argument, NULL, OPT_DUE_IN },
+    { "urgency", required_argument, NULL, OPT_URGENCY },
     { NULL, 0, NULL, 0 }
 };
 
-//  Every workflow action: the Action is the command's name.
+//  Every workflow action: the Action is the command's name; a command's
+//  option table says which ActReq fields it may set.
 static int
 s_cmd_act(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
 {
@@ -1153,6 +1655,7 @@ s_cmd_act(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
     assert(rc == 0 && action != 0);
     act.action = (Gridnet__Action) action;
     bool pass = false, fail = false;
+    const char *due = NULL, *due_in = NULL;
     int c;
     while (rc == 0 && (c = s_getopt(self, cmd, argc, argv)) != OPT_END) {
         uint64_t n = 0;
@@ -1185,6 +1688,31 @@ s_cmd_act(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
                 rc = s_usage("%s: --rating must be 1..5, not '%s'", cmd->name, optarg);
             act.rating = (uint32_t) n;
             break;
+        case OPT_COMMENT:
+            rc = s_check_text(cmd->name, "--comment", optarg, GN_TEXT_MAX);
+            act.comment = optarg;
+            break;
+        case OPT_EVIDENCE:
+            rc = s_check_text(cmd->name, "--evidence", optarg, GN_FIELD_MAX);
+            act.evidence = optarg;
+            break;
+        case OPT_DUPLICATE_OF:
+            rc = s_check_case_id(cmd->name, optarg);
+            act.duplicate_of = optarg;
+            break;
+        case OPT_DUE:
+            rc = s_check_due(cmd->name, "--due", optarg, &act.due);
+            due = optarg;
+            break;
+        case OPT_DUE_IN:
+            rc = s_check_due_in(cmd->name, "--due-in", optarg, &act.due);
+            due_in = optarg;
+            break;
+        case OPT_URGENCY:
+            if (s_parse_u64(optarg, 2, &n) != 0)
+                rc = s_usage("%s: --urgency must be 0, 1 or 2, not '%s'", cmd->name, optarg);
+            act.urgency = (uint32_t) n;
+            break;
         default:
             assert(false);
         }
@@ -1195,13 +1723,41 @@ s_cmd_act(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
     if ((rc = s_one_arg(cmd->name, "case ID", argc, argv, &id)) != 0
     ||  (rc = s_check_case_id(cmd->name, id)) != 0)
         return rc;
-    if (act.action == GRIDNET__ACTION__ACT_VERIFY) {
+    switch (act.action) {
+    case GRIDNET__ACTION__ACT_HANDLE:
+        if (!*act.note)
+            return s_usage("%s: --note RESULT (the handling result) is required", cmd->name);
+        break;
+    case GRIDNET__ACTION__ACT_VERIFY:
         if (pass == fail)
             return s_usage("%s: give exactly one of --pass and --fail", cmd->name);
         act.ok = pass;
+        break;
+    case GRIDNET__ACTION__ACT_EVALUATE:
+        if (act.rating == 0)
+            return s_usage("%s: --rating 1..5 is required", cmd->name);
+        break;
+    case GRIDNET__ACTION__ACT_REJECT:
+        if (!*act.note)
+            return s_usage("%s: --note REASON is required", cmd->name);
+        if (strcmp(act.duplicate_of, id) == 0)
+            return s_usage("%s: a case cannot be a duplicate of itself", cmd->name);
+        break;
+    case GRIDNET__ACTION__ACT_RETURN:
+        if (!*act.note)
+            return s_usage("%s: --note REASON is required", cmd->name);
+        break;
+    case GRIDNET__ACTION__ACT_SUPERVISE:
+        if (!*act.note)
+            return s_usage("%s: --note TEXT is required", cmd->name);
+        if (due && due_in)
+            return s_usage("%s: give --due or --due-in, not both", cmd->name);
+        if (due_in)
+            (void) s_parse_due_in(due_in, &act.due);   //  checked above; counted from now
+        break;
+    default:
+        break;
     }
-    if (act.action == GRIDNET__ACTION__ACT_EVALUATE && act.rating == 0)
-        return s_usage("%s: --rating 1..5 is required", cmd->name);
     act.case_id = (char *) id;
 
     gn_api_request_t req = GRIDNET__API_REQUEST__INIT;
@@ -1219,6 +1775,869 @@ s_cmd_act(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
     return rc;
 }
 
+//  --------------------------------------------------------------------------
+//  Commands with sub-commands: "ref set", "meeting create", ...
+
+//  Run the sub-command argv[1] of cmd from subs. Returns the exit code.
+static int
+s_subcommand(gridctl_t *self, const cmd_t *cmd, int argc, char **argv, const cmd_t *subs,
+             size_t n_subs)
+{
+    char names[128] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < n_subs; i++) {
+        const char *word = strchr(subs[i].name, ' ') + 1;
+        int n = snprintf(names + used, sizeof names - used, "%s%s", i ? "|" : "", word);
+        if (n < 0 || (size_t) n >= sizeof names - used)
+            break;
+        used += (size_t) n;
+    }
+    if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+        printf("usage:\n");
+        s_print_command(stdout, cmd);
+        return 0;
+    }
+    if (argc < 2)
+        return s_usage("%s: missing sub-command (%s)", cmd->name, names);
+    for (size_t i = 0; i < n_subs; i++)
+        if (strcmp(strchr(subs[i].name, ' ') + 1, argv[1]) == 0) {
+            optind = 0;
+            return subs[i].handler(self, &subs[i], argc - 1, argv + 1);
+        }
+    return s_usage("%s: unknown sub-command '%s' (%s)", cmd->name, argv[1], names);
+}
+
+//  Exactly n positional arguments after the options. Returns 0 or EXIT_USAGE.
+static int
+s_args(const char *cmd, int argc, char **argv, int n, const char *const *what,
+       const char **args)
+{
+    for (int i = 0; i < n; i++) {
+        if (optind + i >= argc)
+            return s_usage("%s: missing %s", cmd, what[i]);
+        args[i] = argv[optind + i];
+    }
+    if (optind + n < argc)
+        return s_usage("%s: unexpected argument '%s'", cmd, argv[optind + n]);
+    return 0;
+}
+
+//  The options of a command that takes none but the common ones and --actor
+//  (actor NULL: not even that). Returns 0, EXIT_USAGE, or -1 after -h.
+static int
+s_simple_opts(gridctl_t *self, const cmd_t *cmd, int argc, char **argv, const char **actor)
+{
+    int rc = 0;
+    int c;
+    while (rc == 0 && (c = s_getopt(self, cmd, argc, argv)) != OPT_END) {
+        switch (c) {
+        case OPT_FAILED: return EXIT_USAGE;
+        case OPT_HELP: return -1;
+        case OPT_ACTOR:
+            assert(actor);
+            rc = s_check_text(cmd->name, "--actor", optarg, GN_FIELD_MAX);
+            *actor = optarg;
+            break;
+        default:
+            assert(false);
+        }
+    }
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Reference data: JSON values by key, set at the district, replicated down
+
+static const struct option s_actor_opts[] = {
+    { "actor", required_argument, NULL, OPT_ACTOR },
+    { NULL, 0, NULL, 0 }
+};
+
+static int
+s_check_ref_key(const char *cmd, const char *key)
+{
+    if (!*key)
+        return s_usage("%s: the key is empty", cmd);
+    return s_check_text(cmd, "the key", key, GN_FIELD_MAX);
+}
+
+//  Send one RefSetReq through client. Returns the exit code.
+static int
+s_ref_set(gridctl_t *self, gn_client_t *client, const char *key, const char *value,
+          const char *actor)
+{
+    Gridnet__RefSetReq set = GRIDNET__REF_SET_REQ__INIT;
+    set.key = (char *) key;
+    set.value = (char *) value;
+    set.actor = (char *) actor;
+    gn_api_request_t req = GRIDNET__API_REQUEST__INIT;
+    req.body_case = GRIDNET__API_REQUEST__BODY_REF_SET;
+    req.ref_set = &set;
+    gn_api_reply_t *reply = NULL;
+    int rc = s_call_on(self, client, &req, GRIDNET__API_REPLY__BODY__NOT_SET, &reply);
+    gn_codec_free_reply(&reply);
+    return rc;
+}
+
+//  ref set KEY JSON: the value is checked here (valid JSON, any type, within
+//  GN_REF_VALUE_MAX) and sent as given.
+static int
+s_cmd_ref_set(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
+{
+    const char *actor = "";
+    int rc = s_simple_opts(self, cmd, argc, argv, &actor);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    static const char *const what[] = { "KEY", "JSON value" };
+    const char *args[2] = { NULL, NULL };
+    if ((rc = s_args(cmd->name, argc, argv, 2, what, args)) != 0
+    ||  (rc = s_check_ref_key(cmd->name, args[0])) != 0)
+        return rc;
+    if (strlen(args[1]) > GN_REF_VALUE_MAX)
+        return s_usage("%s: the value is longer than %u bytes", cmd->name, GN_REF_VALUE_MAX);
+    json_error_t error;
+    json_t *value = json_loads(args[1], JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &error);
+    if (!value)
+        return s_usage("%s: the value is not valid JSON: %s (column %d)", cmd->name, error.text,
+                       error.column);
+    json_decref(value);
+
+    gn_client_t *client = NULL;
+    if ((rc = s_connect(self, &client)) == 0)
+        rc = s_ref_set(self, client, args[0], args[1], actor);
+    gn_client_destroy(&client);
+    if (rc == 0) {
+        if (self->json) {
+            json_t *j = json_pack("{s:s}", "key", args[0]);
+            rc = s_print_json(j);
+            json_decref(j);
+        }
+        else
+            printf("set %s\n", args[0]);
+    }
+    return rc;
+}
+
+//  ref get [PREFIX]: the reply is a JSON object key -> value; printed as
+//  JSON with or without --json.
+static int
+s_cmd_ref_get(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
+{
+    int rc = s_simple_opts(self, cmd, argc, argv, NULL);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    if (optind + 1 < argc)
+        return s_usage("%s: unexpected argument '%s'", cmd->name, argv[optind + 1]);
+    const char *prefix = optind < argc ? argv[optind] : "";
+    if ((rc = s_check_text(cmd->name, "PREFIX", prefix, GN_FIELD_MAX)) != 0)
+        return rc;
+
+    Gridnet__RefGetReq get = GRIDNET__REF_GET_REQ__INIT;
+    get.prefix = (char *) prefix;
+    gn_api_request_t req = GRIDNET__API_REQUEST__INIT;
+    req.body_case = GRIDNET__API_REQUEST__BODY_REF_GET;
+    req.ref_get = &get;
+    gn_api_reply_t *reply = NULL;
+    if ((rc = s_call(self, &req, GRIDNET__API_REPLY__BODY_JSON, &reply)) != 0)
+        return rc;
+    json_t *json = NULL;
+    if ((rc = s_reply_json(self, reply, &json)) == 0)
+        rc = s_print_json(json);
+    json_decref(json);
+    gn_codec_free_reply(&reply);
+    return rc;
+}
+
+//  A value as compact JSON text that parses back to the same value: reals
+//  with 15 significant digits when that is enough, else 17. Caller frees.
+static char *
+s_json_compact(const json_t *value)
+{
+    size_t flags = JSON_COMPACT | JSON_ENCODE_ANY;
+    char *text = json_dumps(value, flags | JSON_REAL_PRECISION(15));
+    json_t *back = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+    if (text && !json_equal(back, (json_t *) value)) {
+        free(text);
+        text = json_dumps(value, flags | JSON_REAL_PRECISION(17));
+    }
+    json_decref(back);
+    return text;
+}
+
+//  ref load FILE ("-": stdin): a JSON object of key -> value, every pair
+//  checked first, then one RefSetReq per key in the file's order; stops at
+//  the first the node refuses.
+static int
+s_cmd_ref_load(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
+{
+    const char *actor = "";
+    int rc = s_simple_opts(self, cmd, argc, argv, &actor);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    const char *path = NULL;
+    if ((rc = s_one_arg(cmd->name, "FILE", argc, argv, &path)) != 0)
+        return rc;
+    json_error_t error;
+    json_t *all = strcmp(path, "-") == 0 ? json_loadf(stdin, JSON_REJECT_DUPLICATES, &error)
+                                         : json_load_file(path, JSON_REJECT_DUPLICATES, &error);
+    if (!all && error.line > 0)
+        return s_usage("%s: %s: %s (line %d)", cmd->name, path, error.text, error.line);
+    if (!all)
+        return s_usage("%s: %s: %s", cmd->name, path, error.text);
+    if (!json_is_object(all)) {
+        json_decref(all);
+        return s_usage("%s: %s: not a JSON object of key -> value", cmd->name, path);
+    }
+    //  Every pair as text, checked before anything is sent
+    size_t n = json_object_size(all);
+    char **values = calloc(n ? n : 1, sizeof *values);
+    const char **keys = calloc(n ? n : 1, sizeof *keys);
+    size_t i = 0;
+    const char *key;
+    json_t *value;
+    if (!values || !keys) {
+        s_error("out of memory");
+        rc = EXIT_REFUSED;
+    }
+    if (rc == 0) {
+        json_object_foreach(all, key, value) {
+            keys[i] = key;
+            if ((rc = s_check_ref_key(cmd->name, key)) != 0)
+                break;
+            values[i] = s_json_compact(value);
+            if (!values[i]) {
+                s_error("out of memory");
+                rc = EXIT_REFUSED;
+                break;
+            }
+            if (strlen(values[i++]) > GN_REF_VALUE_MAX) {
+                rc = s_usage("%s: key '%s': the value is longer than %u bytes", cmd->name, key,
+                             GN_REF_VALUE_MAX);
+                break;
+            }
+        }
+    }
+    size_t loaded = 0;
+    gn_client_t *client = NULL;
+    if (rc == 0 && n > 0)
+        rc = s_connect(self, &client);
+    for (; rc == 0 && loaded < n; loaded++) {
+        char context[GN_FIELD_MAX + 128];
+        (void) snprintf(context, sizeof context, "%s: key '%s' (%zu of %zu loaded before it): ",
+                        cmd->name, keys[loaded], loaded, n);
+        self->context = context;
+        rc = s_ref_set(self, client, keys[loaded], values[loaded], actor);
+        self->context = "";
+        if (rc != 0)
+            break;
+    }
+    gn_client_destroy(&client);
+    if (rc == 0) {
+        if (self->json) {
+            json_t *j = json_pack("{s:I}", "loaded", (json_int_t) loaded);
+            rc = s_print_json(j);
+            json_decref(j);
+        }
+        else
+            printf("loaded %zu keys\n", loaded);
+    }
+    for (size_t k = 0; values && k < n; k++)
+        free(values[k]);
+    free(values);
+    free(keys);
+    json_decref(all);
+    return rc;
+}
+
+static const cmd_t s_ref_commands[] = {
+    { "ref set", s_cmd_ref_set, s_actor_opts, "KEY JSON [--actor A]",
+      "set one key's value (checked as JSON here)" },
+    { "ref get", s_cmd_ref_get, NULL, "[PREFIX]", "every key with PREFIX, as a JSON object" },
+    { "ref load", s_cmd_ref_load, s_actor_opts, "FILE [--actor A]",
+      "set each key of a JSON object file, in order" },
+};
+
+static int
+s_cmd_ref(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
+{
+    return s_subcommand(self, cmd, argc, argv, s_ref_commands,
+                        sizeof s_ref_commands / sizeof s_ref_commands[0]);
+}
+
+//  --------------------------------------------------------------------------
+//  Joint meetings (联席会议): cases discussed together, resolutions, tasks
+
+//  Call with a request whose reply is a JSON object; print it with --json,
+//  else hand it back. Returns 0 with *json_p set (NULL once printed), or the
+//  exit code.
+static int
+s_call_json(gridctl_t *self, gn_api_request_t *req, json_t **json_p)
+{
+    *json_p = NULL;
+    gn_api_reply_t *reply = NULL;
+    int rc = s_call(self, req, GRIDNET__API_REPLY__BODY_JSON, &reply);
+    if (rc != 0)
+        return rc;
+    json_t *json = NULL;
+    rc = s_reply_json(self, reply, &json);
+    gn_codec_free_reply(&reply);
+    if (rc == 0 && self->json) {
+        rc = s_print_json(json);
+        json_decref(json);
+        json = NULL;
+    }
+    *json_p = json;
+    return rc;
+}
+
+static const struct option s_meeting_create_opts[] = {
+    { "title", required_argument, NULL, OPT_TITLE },
+    { "date", required_argument, NULL, OPT_DATE },
+    { "chair", required_argument, NULL, OPT_CHAIR },
+    { "attend", required_argument, NULL, OPT_ATTEND },
+    { "case", required_argument, NULL, OPT_CASE },
+    { "actor", required_argument, NULL, OPT_ACTOR },
+    { NULL, 0, NULL, 0 }
+};
+
+//  meeting create: prints the new meeting's id (reply member "id").
+static int
+s_cmd_meeting_create(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
+{
+    Gridnet__MeetingReq meeting = GRIDNET__MEETING_REQ__INIT;
+    char *attendees[GN_TASKS_MAX], *cases[GN_TASKS_MAX];
+    int64_t ms = 0;
+    int rc = 0;
+    int c;
+    while (rc == 0 && (c = s_getopt(self, cmd, argc, argv)) != OPT_END) {
+        switch (c) {
+        case OPT_FAILED: return EXIT_USAGE;
+        case OPT_HELP: return 0;
+        case OPT_TITLE:
+            rc = s_check_text(cmd->name, "--title", optarg, GN_FIELD_MAX);
+            meeting.title = optarg;
+            break;
+        case OPT_DATE:
+            if (s_parse_local_time(optarg, false, DAY_START, &ms) != 0)
+                rc = s_usage("%s: --date must be a date YYYY-MM-DD, not '%s'", cmd->name,
+                             optarg);
+            meeting.date = optarg;
+            break;
+        case OPT_CHAIR:
+            rc = s_check_text(cmd->name, "--chair", optarg, GN_FIELD_MAX);
+            meeting.chair = optarg;
+            break;
+        case OPT_ATTEND:
+            if (meeting.n_attendees == GN_TASKS_MAX)
+                rc = s_usage("%s: more than %d --attend", cmd->name, GN_TASKS_MAX);
+            else
+            if ((rc = s_check_text(cmd->name, "--attend", optarg, GN_FIELD_MAX)) == 0) {
+                if (!*optarg)
+                    rc = s_usage("%s: --attend is empty", cmd->name);
+                attendees[meeting.n_attendees++] = optarg;
+            }
+            break;
+        case OPT_CASE:
+            if (meeting.n_cases == GN_TASKS_MAX)
+                rc = s_usage("%s: more than %d --case", cmd->name, GN_TASKS_MAX);
+            else
+            if ((rc = s_check_case_id(cmd->name, optarg)) == 0) {
+                for (size_t i = 0; i < meeting.n_cases && rc == 0; i++)
+                    if (strcmp(cases[i], optarg) == 0)
+                        rc = s_usage("%s: case %s given twice", cmd->name, optarg);
+                cases[meeting.n_cases++] = optarg;
+            }
+            break;
+        case OPT_ACTOR:
+            rc = s_check_text(cmd->name, "--actor", optarg, GN_FIELD_MAX);
+            meeting.actor = optarg;
+            break;
+        default:
+            assert(false);
+        }
+    }
+    if (rc != 0)
+        return rc;
+    if ((rc = s_no_args(cmd->name, argc, argv)) != 0
+    ||  (rc = s_required(cmd->name, "--title", meeting.title)) != 0
+    ||  (rc = s_required(cmd->name, "--date", meeting.date)) != 0
+    ||  (rc = s_required(cmd->name, "--chair", meeting.chair)) != 0)
+        return rc;
+    if (meeting.n_cases == 0)
+        return s_usage("%s: give at least one --case", cmd->name);
+    meeting.attendees = attendees;
+    meeting.cases = cases;
+
+    gn_api_request_t req = GRIDNET__API_REQUEST__INIT;
+    req.body_case = GRIDNET__API_REQUEST__BODY_MEETING;
+    req.meeting = &meeting;
+    json_t *json = NULL;
+    if ((rc = s_call_json(self, &req, &json)) != 0 || !json)
+        return rc;
+    char buf[NUM_TEXT_MAX];
+    const char *id = s_json_text(json, "id", buf, sizeof buf);
+    if (strcmp(id, "-") == 0) {
+        s_error("node at %s: reply without the meeting id", self->endpoint);
+        rc = EXIT_UNREACHABLE;
+    }
+    else
+        printf("%s\n", id);
+    json_decref(json);
+    return rc;
+}
+
+//  The keys of a --task spec; "dept" fills TaskSpec.assignee.
+enum { TASK_DEPT, TASK_TO, TASK_DUE, TASK_DUE_IN, TASK_TITLE, TASK_KEYS };
+static const char *const s_task_keys[TASK_KEYS] = { "dept", "to", "due", "due-in", "title" };
+
+//  The task key text starts with (after blanks), with *value_p just past its
+//  '='; -1 if it starts with none.
+static int
+s_task_key(char *text, char **value_p)
+{
+    while (*text == ' ')
+        text++;
+    for (int k = 0; k < TASK_KEYS; k++) {
+        size_t len = strlen(s_task_keys[k]);
+        if (strncmp(text, s_task_keys[k], len) == 0 && text[len] == '=') {
+            *value_p = text + len + 1;
+            return k;
+        }
+    }
+    return -1;
+}
+
+//  A --task spec into *task, its strings pointing into spec (a copy this
+//  function cuts up). Pieces are split at commas; one that does not start
+//  with a key continues the value before it, so a title may hold commas.
+//  Returns 0 or EXIT_USAGE.
+static int
+s_parse_task(const char *cmd, const char *orig, char *spec, Gridnet__TaskSpec *task)
+{
+    char *values[TASK_KEYS] = { NULL };
+    char *p = spec;
+    while (*p) {
+        char *value = NULL;
+        int k = s_task_key(p, &value);
+        if (k < 0)
+            return s_usage("%s: --task '%s': expected dept=, to=, due=, due-in= or title= at '%s'",
+                           cmd, orig, p);
+        if (values[k])
+            return s_usage("%s: --task '%s': %s= given twice", cmd, orig, s_task_keys[k]);
+        values[k] = value;
+        char *comma = value;
+        char *ignored;
+        while ((comma = strchr(comma, ',')) && s_task_key(comma + 1, &ignored) < 0)
+            comma++;
+        if (comma) {
+            *comma = '\0';
+            p = comma + 1;
+        }
+        else
+            p = value + strlen(value);
+        for (char *end = value + strlen(value); end > value && end[-1] == ' '; )
+            *--end = '\0';
+    }
+    if (!values[TASK_DEPT] == !values[TASK_TO])
+        return s_usage("%s: --task '%s': give dept=CODE or to=NODE, one of them", cmd, orig);
+    if (values[TASK_DEPT]) {
+        if (!*values[TASK_DEPT])
+            return s_usage("%s: --task '%s': dept= is empty", cmd, orig);
+        task->assignee = values[TASK_DEPT];
+    }
+    else
+    if (gn_node_parse(values[TASK_TO], &task->to) != 0)
+        return s_usage("%s: --task '%s': to='%s' is not a 12-digit node code", cmd, orig,
+                       values[TASK_TO]);
+    if (!values[TASK_DUE] == !values[TASK_DUE_IN])
+        return s_usage("%s: --task '%s': give due=YYYY-MM-DD[ HH:MM] or due-in=HOURS, one of them",
+                       cmd, orig);
+    if (values[TASK_DUE] && s_parse_local_time(values[TASK_DUE], true, DAY_LAST, &task->due) != 0)
+        return s_usage("%s: --task '%s': due='%s' is not YYYY-MM-DD[ HH:MM] (local time)", cmd,
+                       orig, values[TASK_DUE]);
+    if (values[TASK_DUE_IN] && s_parse_due_in(values[TASK_DUE_IN], &task->due) != 0)
+        return s_usage("%s: --task '%s': due-in='%s' is not a number of hours in (0, %.0f]",
+                       cmd, orig, values[TASK_DUE_IN], DUE_IN_MAX_H);
+    if (!values[TASK_TITLE] || !*values[TASK_TITLE])
+        return s_usage("%s: --task '%s': title= is required", cmd, orig);
+    task->title = values[TASK_TITLE];
+    int rc = s_check_text(cmd, "--task title", task->title, GN_FIELD_MAX);
+    if (rc == 0 && values[TASK_DEPT])
+        rc = s_check_text(cmd, "--task dept", task->assignee, GN_FIELD_MAX);
+    return rc;
+}
+
+static const struct option s_meeting_resolve_opts[] = {
+    { "case", required_argument, NULL, OPT_CASE },
+    { "text", required_argument, NULL, OPT_TEXT },
+    { "task", required_argument, NULL, OPT_TASK },
+    { "actor", required_argument, NULL, OPT_ACTOR },
+    { NULL, 0, NULL, 0 }
+};
+
+//  meeting resolve MID: prints the ids of the task cases created (reply
+//  member "tasks"), one a line.
+static int
+s_cmd_meeting_resolve(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
+{
+    Gridnet__ResolveReq resolve = GRIDNET__RESOLVE_REQ__INIT;
+    Gridnet__TaskSpec specs[GN_TASKS_MAX];
+    Gridnet__TaskSpec *tasks[GN_TASKS_MAX];
+    char *copies[GN_TASKS_MAX];             //  cut-up copies of the specs, freed at the end
+    int rc = 0;
+    int c;
+    while (rc == 0 && (c = s_getopt(self, cmd, argc, argv)) != OPT_END) {
+        switch (c) {
+        case OPT_FAILED: rc = EXIT_USAGE; break;
+        case OPT_HELP: rc = -1; break;
+        case OPT_CASE:
+            rc = s_check_case_id(cmd->name, optarg);
+            resolve.case_id = optarg;
+            break;
+        case OPT_TEXT:
+            rc = s_check_text(cmd->name, "--text", optarg, GN_TEXT_MAX);
+            resolve.text = optarg;
+            break;
+        case OPT_TASK: {
+            if (resolve.n_tasks == GN_TASKS_MAX) {
+                rc = s_usage("%s: more than %d --task", cmd->name, GN_TASKS_MAX);
+                break;
+            }
+            size_t i = resolve.n_tasks;
+            copies[i] = strdup(optarg);
+            if (!copies[i]) {
+                s_error("out of memory");
+                rc = EXIT_REFUSED;
+                break;
+            }
+            resolve.n_tasks++;
+            specs[i] = (Gridnet__TaskSpec) GRIDNET__TASK_SPEC__INIT;
+            tasks[i] = &specs[i];
+            rc = s_parse_task(cmd->name, optarg, copies[i], &specs[i]);
+            break;
+        }
+        case OPT_ACTOR:
+            rc = s_check_text(cmd->name, "--actor", optarg, GN_FIELD_MAX);
+            resolve.actor = optarg;
+            break;
+        default:
+            assert(false);
+        }
+    }
+    const char *mid = NULL;
+    if (rc == 0
+    &&  (rc = s_one_arg(cmd->name, "meeting ID", argc, argv, &mid)) == 0
+    &&  (rc = s_check_text(cmd->name, "the meeting ID", mid, GN_FIELD_MAX)) == 0
+    &&  (rc = s_required(cmd->name, "--case", resolve.case_id)) == 0
+    &&  (rc = s_required(cmd->name, "--text", resolve.text)) == 0) {
+        resolve.meeting_id = (char *) mid;
+        resolve.tasks = tasks;
+        gn_api_request_t req = GRIDNET__API_REQUEST__INIT;
+        req.body_case = GRIDNET__API_REQUEST__BODY_RESOLVE;
+        req.resolve = &resolve;
+        json_t *json = NULL;
+        rc = s_call_json(self, &req, &json);
+        if (json) {
+            const json_t *ids = json_object_get(json, "tasks");
+            size_t i;
+            const json_t *item;
+            if (ids && !json_is_array(ids)) {
+                s_error("node at %s: reply member \"tasks\" is not an array", self->endpoint);
+                rc = EXIT_UNREACHABLE;
+            }
+            json_array_foreach(ids, i, item) {
+                char buf[NUM_TEXT_MAX];
+                printf("%s\n", s_json_value_text(item, buf, sizeof buf));
+            }
+        }
+        json_decref(json);
+    }
+    for (size_t i = 0; i < resolve.n_tasks; i++)
+        free(copies[i]);
+    return rc < 0 ? 0 : rc;
+}
+
+static const struct option s_meeting_list_opts[] = {
+    { "overdue", no_argument, NULL, OPT_OVERDUE },
+    { NULL, 0, NULL, 0 }
+};
+
+//  Overdue tasks of a meeting of the list.
+static size_t
+s_meeting_overdue(const json_t *meeting)
+{
+    size_t n = 0, i, j;
+    const json_t *resolution, *task;
+    json_array_foreach(json_object_get(meeting, "resolutions"), i, resolution)
+        json_array_foreach(json_object_get(resolution, "tasks"), j, task)
+            n += s_json_true(task, "overdue");
+    return n;
+}
+
+//  One meeting of the list: its fields, then each resolution with a table of
+//  its tasks. 0 or GN_ENOMEM.
+static int
+s_print_meeting(const json_t *m)
+{
+    char a[64], b[64];
+    size_t overdue = s_meeting_overdue(m);
+    if (overdue)
+        s_fieldf("meeting:", "%s  OVERDUE: %zu task%s", s_json_text(m, "id", a, sizeof a),
+                 overdue, overdue == 1 ? "" : "s");
+    else
+        s_field("meeting:", s_json_text(m, "id", a, sizeof a));
+    s_field("title:", s_json_text(m, "title", a, sizeof a));
+    s_field("date:", s_json_text(m, "date", a, sizeof a));
+    s_field("chair:", s_json_text(m, "chair", a, sizeof a));
+    char *attendees = s_json_join(m, "attendees");
+    char *cases = s_json_join(m, "cases");
+    int rc = attendees && cases ? 0 : GN_ENOMEM;
+    if (rc == 0) {
+        s_field("attendees:", attendees);
+        s_field("cases:", cases);
+    }
+    free(attendees);
+    free(cases);
+    size_t i;
+    const json_t *resolution;
+    json_array_foreach(json_object_get(m, "resolutions"), i, resolution) {
+        if (rc != 0)
+            break;
+        const char *text = s_json_text(resolution, "text", b, sizeof b);
+        char *line = NULL;
+        if (asprintf(&line, "on %s: %s", s_json_text(resolution, "case", a, sizeof a),
+                     text) < 0)
+            line = NULL;
+        if (!line) {
+            rc = GN_ENOMEM;
+            break;
+        }
+        s_field("resolution:", line);
+        free(line);
+        const json_t *tasks = json_object_get(resolution, "tasks");
+        if (json_array_size(tasks) == 0)
+            continue;
+        static const char *const header[] = {
+            "TASK", "STATUS", "OWNER", "ASSIGNEE", "DUE", "OVERDUE"
+        };
+        table_t *table = s_table_new("llllll", header);
+        if (!table) {
+            rc = GN_ENOMEM;
+            break;
+        }
+        table->indent = 4;
+        size_t j;
+        const json_t *t;
+        json_array_foreach(tasks, j, t) {
+            char id[64], status[ENUM_NAME_MAX], owner[NUM_TEXT_MAX], assignee[64], due[32];
+            int64_t st;
+            const char *row[] = {
+                s_json_text(t, "id", id, sizeof id),
+                json_is_integer(json_object_get(t, "status")) && s_json_int(t, "status", &st)
+                    ? s_enum_name(&gridnet__status__descriptor, (int) st, status)
+                    : s_json_text(t, "status", status, sizeof status),
+                s_json_node(t, "owner", owner), s_json_text(t, "assignee", assignee, sizeof assignee),
+                s_json_time(t, "due", due), s_json_true(t, "overdue") ? "yes" : "-",
+            };
+            if ((rc = s_table_add(table, row)) != 0)
+                break;
+        }
+        if (rc == 0)
+            s_table_print(table);
+        s_table_destroy(&table);
+    }
+    return rc;
+}
+
+//  meeting list [--overdue]: one block per meeting; --overdue keeps the
+//  meetings with an overdue task (here, from the tasks' "overdue").
+static int
+s_cmd_meeting_list(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
+{
+    bool overdue = false;
+    int rc = 0;
+    int c;
+    while (rc == 0 && (c = s_getopt(self, cmd, argc, argv)) != OPT_END) {
+        switch (c) {
+        case OPT_FAILED: return EXIT_USAGE;
+        case OPT_HELP: return 0;
+        case OPT_OVERDUE:
+            overdue = true;
+            break;
+        default:
+            assert(false);
+        }
+    }
+    if ((rc = s_no_args(cmd->name, argc, argv)) != 0)
+        return rc;
+
+    Gridnet__MeetingListReq meetings_req = GRIDNET__MEETING_LIST_REQ__INIT;
+    gn_api_request_t req = GRIDNET__API_REQUEST__INIT;
+    req.body_case = GRIDNET__API_REQUEST__BODY_MEETINGS;
+    req.meetings = &meetings_req;
+    gn_api_reply_t *reply = NULL;
+    if ((rc = s_call(self, &req, GRIDNET__API_REPLY__BODY_JSON, &reply)) != 0)
+        return rc;
+    json_t *json = NULL;
+    rc = s_reply_json(self, reply, &json);
+    gn_codec_free_reply(&reply);
+    if (rc != 0)
+        return rc;
+    json_t *meetings = json_object_get(json, "meetings");
+    if (meetings && !json_is_array(meetings)) {
+        s_error("node at %s: reply member \"meetings\" is not an array", self->endpoint);
+        json_decref(json);
+        return EXIT_UNREACHABLE;
+    }
+    json_t *shown = json_array();
+    size_t i;
+    json_t *m;
+    json_array_foreach(meetings, i, m) {
+        if (shown && (!overdue || s_meeting_overdue(m) > 0) && json_array_append(shown, m) != 0) {
+            json_decref(shown);
+            shown = NULL;
+        }
+    }
+    if (!shown || json_object_set(json, "meetings", shown) != 0) {
+        s_error("out of memory");
+        rc = EXIT_REFUSED;
+    }
+    else
+    if (self->json)
+        rc = s_print_json(json);
+    else {
+        json_array_foreach(shown, i, m) {
+            if (i)
+                putchar('\n');
+            if (s_print_meeting(m) != 0) {
+                s_error("out of memory");
+                rc = EXIT_REFUSED;
+                break;
+            }
+        }
+        if (rc == 0 && json_array_size(shown) == 0)
+            printf(overdue ? "no meeting has an overdue task\n" : "no meetings\n");
+    }
+    json_decref(shown);
+    json_decref(json);
+    return rc;
+}
+
+static const cmd_t s_meeting_commands[] = {
+    { "meeting create", s_cmd_meeting_create, s_meeting_create_opts,
+      "--title T --date YYYY-MM-DD --chair NAME [--attend X]... --case ID [--case ID]...\n"
+      "                       [--actor A]",
+      "hold a joint meeting on cases; prints its id" },
+    { "meeting resolve", s_cmd_meeting_resolve, s_meeting_resolve_opts,
+      "MID --case ID --text TEXT [--task SPEC]... [--actor A]\n"
+      "                       SPEC: dept=CODE|to=NODE,due=YYYY-MM-DD[ HH:MM]|due-in=HOURS,title=T",
+      "record a resolution on a case; prints the task case ids" },
+    { "meeting list", s_cmd_meeting_list, s_meeting_list_opts, "[--overdue]",
+      "meetings, resolutions and their tasks" },
+};
+
+static int
+s_cmd_meeting(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
+{
+    return s_subcommand(self, cmd, argc, argv, s_meeting_commands,
+                        sizeof s_meeting_commands / sizeof s_meeting_commands[0]);
+}
+
+//  --------------------------------------------------------------------------
+//  The reward ledger
+
+static const struct option s_ledger_opts[] = {
+    { "worker", required_argument, NULL, OPT_WORKER },
+    { "from", required_argument, NULL, OPT_FROM },
+    { "to", required_argument, NULL, OPT_TO },
+    { NULL, 0, NULL, 0 }
+};
+
+//  ledger: entries as a table and their total in yuan. Days are local, both
+//  included: LedgerReq.from = --from's 00:00, .to = the 00:00 after --to
+//  (the node takes entries with from <= time < to).
+static int
+s_cmd_ledger(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
+{
+    Gridnet__LedgerReq ledger = GRIDNET__LEDGER_REQ__INIT;
+    int rc = 0;
+    int c;
+    while (rc == 0 && (c = s_getopt(self, cmd, argc, argv)) != OPT_END) {
+        switch (c) {
+        case OPT_FAILED: return EXIT_USAGE;
+        case OPT_HELP: return 0;
+        case OPT_WORKER:
+            rc = s_check_text(cmd->name, "--worker", optarg, GN_FIELD_MAX);
+            ledger.worker = optarg;
+            break;
+        case OPT_FROM:
+            if (s_parse_local_time(optarg, false, DAY_START, &ledger.from) != 0)
+                rc = s_usage("%s: --from must be a date YYYY-MM-DD, not '%s'", cmd->name, optarg);
+            break;
+        case OPT_TO:
+            //  The node counts entries before `to`: send the next day's start
+            if (s_parse_local_time(optarg, false, DAY_AFTER, &ledger.to) != 0)
+                rc = s_usage("%s: --to must be a date YYYY-MM-DD, not '%s'", cmd->name, optarg);
+            break;
+        default:
+            assert(false);
+        }
+    }
+    if (rc != 0)
+        return rc;
+    if ((rc = s_no_args(cmd->name, argc, argv)) != 0)
+        return rc;
+    if (ledger.from && ledger.to && ledger.from >= ledger.to)
+        return s_usage("%s: --from is after --to", cmd->name);
+
+    gn_api_request_t req = GRIDNET__API_REQUEST__INIT;
+    req.body_case = GRIDNET__API_REQUEST__BODY_LEDGER;
+    req.ledger = &ledger;
+    json_t *json = NULL;
+    if ((rc = s_call_json(self, &req, &json)) != 0 || !json)
+        return rc;
+    static const char *const header[] = {
+        "TIME", "NODE", "WORKER", "NAME", "CASE", "RULE", "YUAN"
+    };
+    table_t *table = s_table_new("llllllr", header);
+    int err = table ? 0 : GN_ENOMEM;
+    int64_t sum = 0;
+    size_t i;
+    const json_t *e;
+    json_array_foreach(json_object_get(json, "entries"), i, e) {
+        char when[32], node[NUM_TEXT_MAX], worker[64], name[64], kase[64], rule[64];
+        char yuan[NUM_TEXT_MAX + 2];
+        int64_t fen = 0;
+        bool has_fen = s_json_int(e, "fen", &fen);
+        if (__builtin_add_overflow(sum, fen, &sum))
+            sum = fen < 0 ? INT64_MIN : INT64_MAX;
+        const char *row[] = {
+            s_json_time(e, "time", when), s_json_node(e, "node", node),
+            s_json_text(e, "worker", worker, sizeof worker),
+            s_json_text(e, "name", name, sizeof name), s_json_text(e, "case", kase, sizeof kase),
+            s_json_text(e, "rule", rule, sizeof rule), has_fen ? s_yuan(fen, yuan) : "-",
+        };
+        if ((err = s_table_add(table, row)) != 0)
+            break;
+    }
+    if (err == 0) {
+        int64_t total = sum;
+        (void) s_json_int(json, "total_fen", &total);
+        char yuan[NUM_TEXT_MAX + 2];
+        s_table_print(table);
+        printf("total: %s yuan in %zu entr%s\n", s_yuan(total, yuan),
+               json_array_size(json_object_get(json, "entries")),
+               json_array_size(json_object_get(json, "entries")) == 1 ? "y" : "ies");
+    }
+    else {
+        s_error("out of memory");
+        rc = EXIT_REFUSED;
+    }
+    s_table_destroy(&table);
+    json_decref(json);
+    return rc;
+}
+
 static int s_cmd_help(gridctl_t *self, const cmd_t *cmd, int argc, char **argv);
 
 static const cmd_t s_commands[] = {
@@ -1230,27 +2649,49 @@ static const cmd_t s_commands[] = {
       "                       [--reporter-id X] [--reporter-name X] [--phone X]\n"
       "                       [--lat F] [--lon F] [--address X] [--actor X]",
       "take a new report; prints the case id" },
-    { "show", s_cmd_show, NULL, "ID", "a case: its state, history and conflicts" },
+    { "show", s_cmd_show, NULL, "ID", "a case: its state, supervisions, history and conflicts" },
     { "list", s_cmd_list, s_list_opts,
-      "[--status S] [--grid G] [--owner NODE] [--limit N] [--after ID]", "list cases" },
+      "[--status S] [--grid G] [--owner NODE] [--limit N] [--after ID]\n"
+      "                       [--overdue] [--all]",
+      "list cases (--all: every page; --overdue: only overdue ones, filtered here)" },
     { "status", s_cmd_status, NULL, "", "the node: feed, counters and links to its peers" },
     { "accept", s_cmd_act, s_act_opts, "ID [--note N] [--actor A]", "accept a reported case" },
     { "dispatch", s_cmd_act, s_dispatch_opts,
       "ID [--to NODE] [--assignee DEPT] [--note N] [--actor A]",
       "dispatch to a department, or down to a child node" },
-    { "handle", s_cmd_act, s_act_opts, "ID [--note N] [--actor A]", "record the case handled" },
+    { "handle", s_cmd_act, s_handle_opts, "ID --note RESULT [--evidence REF] [--actor A]",
+      "record the handling result (处置反馈)" },
     { "verify", s_cmd_act, s_verify_opts, "ID --pass|--fail [--note N] [--actor A]",
       "verify the handling: pass, or fail back for rework" },
-    { "archive", s_cmd_act, s_act_opts, "ID [--note N] [--actor A]", "archive a verified case" },
-    { "evaluate", s_cmd_act, s_evaluate_opts, "ID --rating 1..5 [--note N] [--actor A]",
-      "record the reporter's rating" },
+    { "archive", s_cmd_act, s_act_opts, "ID [--actor A]", "archive a verified case" },
+    { "evaluate", s_cmd_act, s_evaluate_opts,
+      "ID --rating 1..5 [--comment TEXT] [--note N] [--actor A]",
+      "record the reporter's rating and comment" },
     { "escalate", s_cmd_act, s_act_opts, "ID [--note N] [--actor A]",
       "hand the case up to the parent node" },
-    { "return", s_cmd_act, s_act_opts, "ID [--note N] [--actor A]",
-      "hand the case back down" },
-    { "reject", s_cmd_act, s_act_opts, "ID [--note N] [--actor A]", "reject a report" },
-    { "supervise", s_cmd_act, s_act_opts, "ID [--note N] [--actor A]",
-      "record a supervision (督办) of the case" },
+    { "return", s_cmd_act, s_return_opts, "ID --note REASON [--to NODE] [--actor A]",
+      "hand the case back down, with the reason" },
+    { "reject", s_cmd_act, s_reject_opts, "ID --note REASON [--duplicate-of ID] [--actor A]",
+      "reject a report: invalid, or a duplicate of another case" },
+    { "supervise", s_cmd_act, s_supervise_opts,
+      "ID --note TEXT [--due 'YYYY-MM-DD HH:MM' | --due-in HOURS]\n"
+      "                       [--urgency 0..2] [--actor A]",
+      "record a supervision (督办), maybe with a new deadline (local time)" },
+    { "ref", s_cmd_ref, NULL,
+      "set KEY JSON [--actor A]\n"
+      "             gridctl ref get [PREFIX]\n"
+      "             gridctl ref load FILE [--actor A]",
+      "reference data: set a key, get keys as JSON, load a JSON object file" },
+    { "meeting", s_cmd_meeting, NULL,
+      "create --title T --date YYYY-MM-DD --chair NAME [--attend X]...\n"
+      "                       --case ID [--case ID]... [--actor A]\n"
+      "             gridctl meeting resolve MID --case ID --text TEXT [--task SPEC]... [--actor A]\n"
+      "                       SPEC: dept=CODE|to=NODE,due=YYYY-MM-DD[ HH:MM]|due-in=HOURS,title=T\n"
+      "             gridctl meeting list [--overdue]",
+      "joint meetings (联席会议): create, resolve with tasks, list" },
+    { "ledger", s_cmd_ledger, s_ledger_opts,
+      "[--worker ID] [--from YYYY-MM-DD] [--to YYYY-MM-DD]",
+      "reward ledger entries and their total in yuan" },
     { "help", s_cmd_help, NULL, "[COMMAND]", "this list, or one command's usage" },
 };
 #define COMMANDS (sizeof s_commands / sizeof s_commands[0])
@@ -1323,7 +2764,7 @@ s_locale(void)
 int
 main(int argc, char **argv)
 {
-    gridctl_t self = { .timeout_ms = TIMEOUT_DEFAULT };
+    gridctl_t self = { .timeout_ms = TIMEOUT_DEFAULT, .context = "" };
     s_locale();
     //  No czmq signal handler: SIGINT ends a waiting gridctl as usual
     zsys_handler_set(NULL);
