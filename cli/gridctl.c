@@ -21,6 +21,7 @@
 #include "codec.h"
 #include "err.h"
 #include "ids.h"
+#include "keys.h"
 #include "pbjson.h"
 
 #include <czmq.h>       // zsys_handler_set only: let Ctrl-C end gridctl at once
@@ -59,7 +60,8 @@ enum {
     OPT_ADDRESS, OPT_ACTOR, OPT_STATUS, OPT_OWNER, OPT_LIMIT, OPT_AFTER, OPT_NOTE, OPT_TO,
     OPT_ASSIGNEE, OPT_PASS, OPT_FAIL, OPT_RATING, OPT_EVIDENCE, OPT_DUPLICATE_OF, OPT_DUE,
     OPT_DUE_IN, OPT_URGENCY, OPT_COMMENT, OPT_OVERDUE, OPT_ALL, OPT_DATE, OPT_CHAIR,
-    OPT_ATTEND, OPT_CASE, OPT_TEXT, OPT_TASK, OPT_WORKER, OPT_FROM,
+    OPT_ATTEND, OPT_CASE, OPT_TEXT, OPT_TASK, OPT_WORKER, OPT_FROM, OPT_DIR, OPT_NODE_CODE,
+    OPT_REGISTRY, OPT_FORCE,
 };
 
 typedef struct {
@@ -2640,6 +2642,68 @@ s_cmd_ledger(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
 
 static int s_cmd_help(gridctl_t *self, const cmd_t *cmd, int argc, char **argv);
 
+//  --------------------------------------------------------------------------
+//  Keys: made here, on the node's host; no node is asked.
+
+static const struct option s_keygen_opts[] = {
+    { "dir", required_argument, NULL, OPT_DIR },
+    { "node", required_argument, NULL, OPT_NODE_CODE },
+    { "registry", required_argument, NULL, OPT_REGISTRY },
+    { "force", no_argument, NULL, OPT_FORCE },
+    { NULL, 0, NULL, 0 }
+};
+
+static int
+s_cmd_keygen(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
+{
+    const char *dir = NULL, *registry = NULL;
+    uint64_t node = 0;
+    bool force = false;
+    int c;
+    while ((c = s_getopt(self, cmd, argc, argv)) != OPT_END) {
+        switch (c) {
+        case OPT_FAILED: return EXIT_USAGE;
+        case OPT_HELP: return 0;
+        case OPT_DIR: dir = optarg; break;
+        case OPT_REGISTRY: registry = optarg; break;
+        case OPT_FORCE: force = true; break;
+        case OPT_NODE_CODE:
+            if (gn_node_parse(optarg, &node) != 0)
+                return s_usage("keygen: --node wants a 12-digit division code, got '%s'", optarg);
+            break;
+        default: return EXIT_USAGE;
+        }
+    }
+    if (!dir || !node)
+        return s_usage("keygen needs --dir DIR and --node CODE");
+    int rc = gn_keys_generate(dir, node, force);
+    if (rc == GN_EEXIST)
+        return s_error("keygen: %s already holds keys (use --force to replace them)", dir),
+               EXIT_REFUSED;
+    if (rc != 0)
+        return s_error("keygen: %s", gn_strerror(rc)), EXIT_REFUSED;
+    if (registry) {   // publish the public certificate where the other nodes look
+        char src[4096], dst[4096];
+        snprintf(src, sizeof src, "%s/%012llu", dir, (unsigned long long) node);
+        snprintf(dst, sizeof dst, "%s/%012llu", registry, (unsigned long long) node);
+        zcert_t *cert = zcert_load(src);
+        if (zsys_dir_create("%s", registry) != 0 || !cert || zcert_save_public(cert, dst) != 0) {
+            zcert_destroy(&cert);
+            return s_error("keygen: cannot write %s", dst), EXIT_REFUSED;
+        }
+        zcert_destroy(&cert);
+    }
+    if (self->json) {
+        json_t *j = json_pack("{s:s, s:I}", "dir", dir, "node", (json_int_t) node);
+        rc = s_print_json(j);
+        json_decref(j);
+        return rc;
+    }
+    printf("keys for %012llu in %s (secret files 0600)%s%s\n", (unsigned long long) node, dir,
+           registry ? "; certificate published in " : "", registry ? registry : "");
+    return 0;
+}
+
 static const cmd_t s_commands[] = {
     { "report", s_cmd_report, s_report_opts,
       "--grid G --category C --title T [--description D]\n"
@@ -2655,6 +2719,8 @@ static const cmd_t s_commands[] = {
       "                       [--overdue] [--all]",
       "list cases (--all: every page; --overdue: only overdue ones, filtered here)" },
     { "status", s_cmd_status, NULL, "", "the node: feed, counters and links to its peers" },
+    { "keygen", s_cmd_keygen, s_keygen_opts, "--dir DIR --node CODE [--registry DIR] [--force]",
+      "create a node's keys (CURVE, Ed25519, data key); no node is asked" },
     { "accept", s_cmd_act, s_act_opts, "ID [--note N] [--actor A]", "accept a reported case" },
     { "dispatch", s_cmd_act, s_dispatch_opts,
       "ID [--to NODE] [--assignee DEPT] [--note N] [--actor A]",

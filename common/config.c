@@ -69,6 +69,14 @@ static const s_setting_t s_settings [] = {
       "ms between pings; a peer is dead after 3 missed" },
     { "store/map", S_U64, S_AT(map_mb), "64", 1, 1048576,
       "initial LMDB map size in MiB (grows on demand)" },
+    { "security/keys", S_TEXT, S_AT(keys), "", 0, 0,
+      "this node's key directory (gridctl keygen); empty = <data>/keys" },
+    { "security/registry", S_TEXT, S_AT(registry), "", 0, 0,
+      "directory of the nodes' public certificates; empty = <data>/../registry" },
+    { "security/autokeys", S_U32, S_AT(autokeys), "1", 0, 1,
+      "1 = create missing keys at first start and publish the certificate to the registry" },
+    { "security/insecure", S_U32, S_AT(insecure), "0", 0, 1,
+      "1 = links without CURVE or an allowlist: development only, never in production" },
 };
 #define S_COUNT (sizeof s_settings / sizeof s_settings [0])
 

@@ -19,6 +19,12 @@ typedef struct {
     uint32_t heartbeat_ms;  // sync/heartbeat: ping interval, ms; peer dead after 3 missed
     uint64_t map_mb;        // store/map: initial LMDB map size, MiB (grows on demand)
     uint32_t tick_ms;       // node/tick: periodic tick (deadlines, liveness), ms
+    char keys[512];         // security/keys: this node's key directory ("" = <data>/keys)
+    char registry[512];     // security/registry: public certificates of the nodes
+                            //   ("" = <data>/../registry, shared by nodes on one host)
+    uint32_t autokeys;      // security/autokeys: 1 = create missing keys at first start
+                            //   and publish the public certificate in the registry
+    uint32_t insecure;      // security/insecure: 1 = plain links (development only)
 } gn_config_t;
 
 //  Fill *cfg with defaults, then read `path` (NULL: defaults only) and check

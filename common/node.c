@@ -7,6 +7,7 @@
 #include "err.h"
 #include "feed.h"
 #include "ids.h"
+#include "linksec.h"
 #include "log.h"
 #include "store.h"
 #include "sync.h"
@@ -30,6 +31,7 @@ struct _gn_node_t {
     zsock_t *pub;               // PUB change stream
     zsock_t *up;                // DEALER to the parent, or NULL
     zsock_t *down;              // ROUTER for children, or NULL
+    gn_linksec_t *linksec;      // keys, registry, allowlist
     gn_sync_t *sync;            // replication links
     gn_api_t *handler;          // client requests
     zloop_t *loop;              // the reactor
@@ -100,6 +102,40 @@ s_head_txn(gn_txn_t *txn, void *arg)
     return gn_feed_head(txn, arg);
 }
 
+//  The DEALER up to the parent: CURVE client, bounded queues, heartbeats.
+static zsock_t *
+s_up_new(gn_node_t *self, char *err, size_t errlen)
+{
+    int hb = (int) self->cfg.heartbeat_ms;
+    char rid[GN_NODE_ID_MAX];
+    snprintf(rid, sizeof rid, "%012llu", (unsigned long long) self->cfg.node);
+    zsock_t *up = zsock_new(ZMQ_DEALER);
+    if (!up) {
+        snprintf(err, errlen, "cannot create sockets");
+        return NULL;
+    }
+    zsock_set_identity(up, rid);
+    zsock_set_linger(up, 0);
+    zsock_set_immediate(up, 1);
+    zsock_set_maxmsgsize(up, GN_ENVELOPE_MAX);
+    zsock_set_sndhwm(up, 100);
+    zsock_set_rcvhwm(up, 1000);
+    zsock_set_heartbeat_ivl(up, hb);
+    zsock_set_heartbeat_timeout(up, 3 * hb);
+    zsock_set_reconnect_ivl(up, 100);
+    zsock_set_reconnect_ivl_max(up, 2000);
+    if (gn_linksec_client(self->linksec, up, err, errlen) != 0) {
+        zsock_destroy(&up);
+        return NULL;
+    }
+    if (zsock_connect(up, "%s", self->cfg.parent) < 0) {
+        snprintf(err, errlen, "cannot connect to parent at %s: %s", self->cfg.parent,
+                 zmq_strerror(errno));
+        zsock_destroy(&up);
+    }
+    return up;
+}
+
 gn_node_t *
 gn_node_new(const gn_config_t *cfg, char *err, size_t errlen)
 {
@@ -143,6 +179,8 @@ gn_node_new(const gn_config_t *cfg, char *err, size_t errlen)
         || s_bind(self->pub, cfg->pub_bind, "pub", err, errlen) != 0)
         goto fail;
 
+    if (!(self->linksec = gn_linksec_new(cfg, err, errlen)))
+        goto fail;
     if (self->level < 3) {   // towns and the district take children
         self->down = zsock_new(ZMQ_ROUTER);
         if (!self->down) {
@@ -157,34 +195,14 @@ gn_node_new(const gn_config_t *cfg, char *err, size_t errlen)
         zsock_set_rcvhwm(self->down, 1000);
         zsock_set_heartbeat_ivl(self->down, hb);
         zsock_set_heartbeat_timeout(self->down, 3 * hb);
-        if (s_bind(self->down, cfg->child_bind, "sync", err, errlen) != 0)
+        if (gn_linksec_server(self->linksec, self->down, err, errlen) != 0
+            || s_bind(self->down, cfg->child_bind, "sync", err, errlen) != 0)
             goto fail;
     }
-    if (self->level > 1) {   // villages and towns have a parent
-        char rid[GN_NODE_ID_MAX];
-        snprintf(rid, sizeof rid, "%012llu", (unsigned long long) cfg->node);
-        self->up = zsock_new(ZMQ_DEALER);
-        if (!self->up) {
-            snprintf(err, errlen, "cannot create sockets");
-            goto fail;
-        }
-        zsock_set_identity(self->up, rid);
-        zsock_set_linger(self->up, 0);
-        zsock_set_immediate(self->up, 1);
-        zsock_set_maxmsgsize(self->up, GN_ENVELOPE_MAX);
-        zsock_set_sndhwm(self->up, 100);
-        zsock_set_rcvhwm(self->up, 1000);
-        zsock_set_heartbeat_ivl(self->up, hb);
-        zsock_set_heartbeat_timeout(self->up, 3 * hb);
-        zsock_set_reconnect_ivl(self->up, 100);
-        zsock_set_reconnect_ivl_max(self->up, 2000);
-        if (zsock_connect(self->up, "%s", cfg->parent) < 0) {
-            snprintf(err, errlen, "cannot connect to parent at %s: %s", cfg->parent,
-                     zmq_strerror(errno));
-            goto fail;
-        }
-    }
-    self->sync = gn_sync_new(self->store, &self->cfg, self->incarnation, self->up, self->down);
+    if (self->level > 1 && !(self->up = s_up_new(self, err, errlen)))
+        goto fail;
+    self->sync = gn_sync_new(self->store, &self->cfg, self->incarnation, self->up, self->down,
+                             self->linksec);
     self->handler = gn_api_new(self->store, cfg->node, self->incarnation, s_status,
                                s_status_free, self);
     if (!self->sync || !self->handler) {
@@ -212,6 +230,7 @@ gn_node_destroy(gn_node_t **self_p)
     zsock_destroy(&self->pub);
     zsock_destroy(&self->up);
     zsock_destroy(&self->down);
+    gn_linksec_destroy(&self->linksec);
     gn_store_destroy(&self->store);
     free(self);
     *self_p = NULL;
@@ -316,11 +335,38 @@ s_duties_txn(gn_txn_t *txn, void *arg)
 //  The fast sub-jobs run every time (links); the workflow's duties
 //  (deadlines, escalation policy) at node/tick, and the stale-reader reaping
 //  with them.
+static int s_on_parent(zloop_t *loop, zsock_t *sock, void *arg);
+
+//  A parent link with no session for long gets a fresh socket: libzmq may
+//  stop retrying a handshake the parent refused once (say, before the
+//  parent knew this node's certificate).
+static void
+s_up_renew(gn_node_t *self, int64_t now)
+{
+    if (!self->up || !gn_sync_parent_stuck(self->sync, now, 5 * (int64_t) self->cfg.heartbeat_ms))
+        return;
+    char err[256];
+    zsock_t *fresh = s_up_new(self, err, sizeof err);
+    if (!fresh) {
+        gn_warn("node: cannot renew the parent link: %s", err);
+        gn_sync_set_up(self->sync, self->up, now);   // try again later
+        return;
+    }
+    gn_info("node: no session with the parent for a while: new connection");
+    zloop_reader_end(self->loop, self->up);
+    zsock_destroy(&self->up);
+    self->up = fresh;
+    gn_sync_set_up(self->sync, fresh, now);
+    if (zloop_reader(self->loop, self->up, s_on_parent, self) != 0)
+        gn_error("node: cannot watch the new parent link");
+}
+
 static int
 s_on_tick(zloop_t *loop, int timer_id, void *arg)
 {
     gn_node_t *self = arg;
     int64_t now = zclock_mono();
+    s_up_renew(self, now);
     gn_sync_tick(self->sync, now);
     if (now >= self->duties_at) {
         self->duties_at = now + self->cfg.tick_ms;
@@ -332,6 +378,7 @@ s_on_tick(zloop_t *loop, int timer_id, void *arg)
             gn_info("node: periodic duties wrote %d op(s)", d.changed);
         gn_store_reap(self->store);
     }
+    gn_linksec_refresh(self->linksec);   // one stat(); a new child is admitted at once
     s_after(self);
     return 0;
 }

@@ -39,6 +39,7 @@ typedef struct {
     int64_t last_send;          // ms: last message to the peer
     int64_t hello_sent;         // ms: last HELLO (child side)
     int64_t hello_backoff;      // ms until the next HELLO while no WELCOME came
+    int64_t down_since;         // ms: when the session was last lost (or the socket made)
     char last_error[128];       // last problem seen on this link
 } link_t;
 
@@ -50,6 +51,7 @@ struct _gn_sync_t {
     uint64_t incarnation;       // this run of the daemon
     zsock_t *up;                // DEALER to the parent, or NULL
     zsock_t *down;              // ROUTER for children, or NULL
+    gn_linksec_t *linksec;      // checks a child's key against its claimed id
     link_t *parent;             // link up, or NULL at the district
     link_t **children;          // links down
     size_t nchildren;           // entries in children
@@ -108,7 +110,7 @@ s_stream_reset(gn_sync_t *self, link_t *link, uint64_t cursor, unsigned window)
 
 gn_sync_t *
 gn_sync_new(gn_store_t *store, const gn_config_t *cfg, uint64_t incarnation,
-            zsock_t *up, zsock_t *down)
+            zsock_t *up, zsock_t *down, gn_linksec_t *linksec)
 {
     gn_sync_t *self = calloc(1, sizeof *self);
     if (!self)
@@ -120,6 +122,7 @@ gn_sync_new(gn_store_t *store, const gn_config_t *cfg, uint64_t incarnation,
     self->incarnation = incarnation;
     self->up = up;
     self->down = down;
+    self->linksec = linksec;
     self->entries = calloc(cfg->batch_ops, sizeof *self->entries);
     self->entry_ptrs = calloc(cfg->batch_ops, sizeof *self->entry_ptrs);
     if (!self->entries || !self->entry_ptrs)
@@ -547,11 +550,32 @@ s_on_welcome(gn_sync_t *self, const Gridnet__Welcome *wl)
         gn_info("sync: linked to parent %012llu (we resume after %llu)",
                 (unsigned long long) link->peer, (unsigned long long) wl->up_cursor);
     link->live = true;
+    link->down_since = 0;
     link->hello_backoff = 0;
     link->last_error[0] = 0;
     link->peer_head = wl->head;
     link->peer_incarnation = wl->incarnation;
     s_stream_reset(self, link, wl->up_cursor, wl->credit);
+}
+
+bool
+gn_sync_parent_stuck(gn_sync_t *self, int64_t now, int64_t ms)
+{
+    link_t *link = self->parent;
+    if (!link || link->live)
+        return false;
+    if (!link->down_since)
+        link->down_since = now;
+    return now - link->down_since >= ms;
+}
+
+void
+gn_sync_set_up(gn_sync_t *self, zsock_t *up, int64_t now)
+{
+    self->up = up;
+    self->parent->down_since = now;
+    self->parent->hello_backoff = 0;
+    self->parent->ninflight = 0;
 }
 
 static void
@@ -772,7 +796,18 @@ gn_sync_on_children(gn_sync_t *self)
         }
         gn_envelope_t *env = NULL;
         int err = GN_EMALFORMED;
-        if (ok && gn_node_parse(rtext, &claimed) == 0)
+        //  The node a child claims (its routing id) must be the node its
+        //  CURVE key belongs to.
+        bool who = ok && gn_node_parse(rtext, &claimed) == 0
+                && gn_linksec_is(self->linksec, claimed, zmq_msg_gets(&body, "User-Id"));
+        if (ok && claimed && !who) {
+            gn_warn("sync: message claiming to be %s refused: its key belongs to another "
+                    "node", rtext);
+            zmq_msg_close(&rid);
+            zmq_msg_close(&body);
+            continue;
+        }
+        if (who)
             env = gn_codec_unpack_envelope(zmq_msg_data(&body), zmq_msg_size(&body), &err);
         zmq_msg_close(&rid);
         zmq_msg_close(&body);

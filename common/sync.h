@@ -30,6 +30,7 @@
 #define GN_SYNC_H
 #include "codec.h"
 #include "config.h"
+#include "linksec.h"
 #include "store.h"
 
 #include <czmq.h>
@@ -37,10 +38,11 @@
 typedef struct _gn_sync_t gn_sync_t;
 
 //  Links for this node. up: DEALER connected to the parent (NULL at the
-//  district); down: ROUTER children connect to (NULL at a village). The
-//  sockets stay owned by the caller. Caller owns the result.
+//  district); down: ROUTER children connect to (NULL at a village);
+//  linksec: who a child's key says it is. All stay owned by the caller.
+//  Caller owns the result.
 gn_sync_t *gn_sync_new(gn_store_t *store, const gn_config_t *cfg, uint64_t incarnation,
-                       zsock_t *up, zsock_t *down);
+                       zsock_t *up, zsock_t *down, gn_linksec_t *linksec);
 void gn_sync_destroy(gn_sync_t **self_p);
 
 //  Handle every message waiting on the parent's / children's socket.
@@ -50,6 +52,12 @@ void gn_sync_on_children(gn_sync_t *self);
 void gn_sync_pump(gn_sync_t *self);
 //  Heartbeats, HELLO retries and liveness; now in ms.
 void gn_sync_tick(gn_sync_t *self, int64_t now);
+
+//  True if the parent link has had no session for `ms` since it last had one
+//  (or since the socket was last replaced): time to replace the socket.
+bool gn_sync_parent_stuck(gn_sync_t *self, int64_t now, int64_t ms);
+//  Use a new DEALER for the parent link (the caller destroyed the old one).
+void gn_sync_set_up(gn_sync_t *self, zsock_t *up, int64_t now);
 
 //  Append a LinkStatus per link to st (allocated with malloc; release with
 //  gn_sync_status_free).
