@@ -2643,6 +2643,53 @@ s_cmd_ledger(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
 static int s_cmd_help(gridctl_t *self, const cmd_t *cmd, int argc, char **argv);
 
 //  --------------------------------------------------------------------------
+//  Audit: the node recomputes its chains and checks its seals.
+
+static int
+s_cmd_audit(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
+{
+    int rc = s_simple_opts(self, cmd, argc, argv, NULL);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    if ((rc = s_no_args(cmd->name, argc, argv)) != 0)
+        return rc;
+    Gridnet__AuditReq audit = GRIDNET__AUDIT_REQ__INIT;
+    gn_api_request_t req = GRIDNET__API_REQUEST__INIT;
+    req.body_case = GRIDNET__API_REQUEST__BODY_AUDIT;
+    req.audit = &audit;
+    gn_api_reply_t *reply = NULL;
+    if ((rc = s_call(self, &req, GRIDNET__API_REPLY__BODY_JSON, &reply)) != 0)
+        return rc;
+    json_t *json = NULL;
+    rc = s_reply_json(self, reply, &json);
+    gn_codec_free_reply(&reply);
+    if (rc != 0)
+        return rc;
+    bool ok = json_is_true(json_object_get(json, "ok"));
+    if (self->json)
+        rc = s_print_json(json);
+    else {
+        printf("audit %s: %lld feed records, %lld ops, %lld seals verified, %lld cases\n",
+               ok ? "ok" : "FAILED",
+               (long long) json_integer_value(json_object_get(json, "feed_records")),
+               (long long) json_integer_value(json_object_get(json, "ops_checked")),
+               (long long) json_integer_value(json_object_get(json, "seals_verified")),
+               (long long) json_integer_value(json_object_get(json, "cases_checked")));
+        size_t i;
+        json_t *p;
+        json_array_foreach(json_object_get(json, "problems"), i, p)
+            printf("  %s: %s\n", json_string_value(json_object_get(p, "where")),
+                   json_string_value(json_object_get(p, "why")));
+    }
+    json_decref(json);
+    if (rc == 0 && !ok) {
+        s_error("audit found altered records (listed above)");
+        return EXIT_REFUSED;
+    }
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
 //  Keys: made here, on the node's host; no node is asked.
 
 static const struct option s_keygen_opts[] = {
@@ -2719,6 +2766,8 @@ static const cmd_t s_commands[] = {
       "                       [--overdue] [--all]",
       "list cases (--all: every page; --overdue: only overdue ones, filtered here)" },
     { "status", s_cmd_status, NULL, "", "the node: feed, counters and links to its peers" },
+    { "audit", s_cmd_audit, NULL, "",
+      "check the node's feed and op chains, seals and case states; names the first bad record" },
     { "keygen", s_cmd_keygen, s_keygen_opts, "--dir DIR --node CODE [--registry DIR] [--force]",
       "create a node's keys (CURVE, Ed25519, data key); no node is asked" },
     { "accept", s_cmd_act, s_act_opts, "ID [--note N] [--actor A]", "accept a reported case" },

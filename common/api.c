@@ -1,6 +1,7 @@
 /*  api.c -- client requests: group commit for writes, read txns for reads.  */
 #include "api.h"
 #include "apply.h"
+#include "audit.h"
 #include "cases.h"
 #include "err.h"
 #include "feed.h"
@@ -34,6 +35,8 @@ struct _gn_api_t {
     gn_store_t *store;          // the replica
     uint64_t self;              // this node
     uint64_t incarnation;       // this run of the daemon
+    gn_sigkey_t *signer;        // seals each group of writes, or NULL
+    gn_linksec_t *linksec;      // the registry, for an audit (it may be reloaded)
     gn_status_fn *status;       // link status provider
     gn_status_free_fn *status_free;
     void *status_arg;
@@ -43,7 +46,8 @@ struct _gn_api_t {
 
 gn_api_t *
 gn_api_new(gn_store_t *store, uint64_t self, uint64_t incarnation,
-           gn_status_fn *status, gn_status_free_fn *status_free, void *status_arg)
+           gn_sigkey_t *signer, gn_linksec_t *linksec, gn_status_fn *status,
+           gn_status_free_fn *status_free, void *status_arg)
 {
     gn_api_t *api = calloc(1, sizeof *api);
     if (!api)
@@ -51,6 +55,8 @@ gn_api_new(gn_store_t *store, uint64_t self, uint64_t incarnation,
     api->store = store;
     api->self = self;
     api->incarnation = incarnation;
+    api->signer = signer;
+    api->linksec = linksec;
     api->status = status;
     api->status_free = status_free;
     api->status_arg = status_arg;
@@ -187,7 +193,7 @@ s_writes_txn(gn_txn_t *txn, void *arg)
         if (rc != 0)
             s_fail(s, rc, s->error[0] ? s->error : NULL);
     }
-    return GN_OK;
+    return gn_apply_seal(txn, api->self, api->signer);   // one signature for the group
 }
 
 // ---- reads ----
@@ -404,6 +410,15 @@ s_read_txn(gn_txn_t *txn, void *arg)
     case GRIDNET__API_REQUEST__BODY_REF_GET: {
         json_t *doc = NULL;
         if ((rc = gn_ref_collect(txn, req->ref_get->prefix ? req->ref_get->prefix : "", &doc)) != 0
+            || (rc = s_json_body(r->slot, doc)) != 0)
+            return rc;
+        reply->body_case = GRIDNET__API_REPLY__BODY_JSON;
+        reply->json = r->slot->json;
+        return GN_OK;
+    }
+    case GRIDNET__API_REQUEST__BODY_AUDIT: {
+        json_t *doc = NULL;
+        if ((rc = gn_audit(txn, r->api->self, gn_linksec_registry(r->api->linksec), &doc)) != 0
             || (rc = s_json_body(r->slot, doc)) != 0)
             return rc;
         reply->body_case = GRIDNET__API_REPLY__BODY_JSON;

@@ -10,6 +10,8 @@
 #ifndef GN_API_H
 #define GN_API_H
 #include "codec.h"
+#include "crypto.h"
+#include "linksec.h"
 #include "store.h"
 
 #include <czmq.h>
@@ -21,9 +23,12 @@ typedef struct _gn_api_t gn_api_t;
 typedef int (gn_status_fn)(void *arg, Gridnet__NodeStatus *st);
 typedef void (gn_status_free_fn)(void *arg, Gridnet__NodeStatus *st);
 
-//  Caller owns the result; store stays owned by the caller.
+//  Caller owns the result; store and signer stay owned by the caller.
+//  signer seals every group of writes (NULL: insecure, unsigned); linksec
+//  gives the registry an audit checks seals against.
 gn_api_t *gn_api_new(gn_store_t *store, uint64_t self, uint64_t incarnation,
-                     gn_status_fn *status, gn_status_free_fn *status_free, void *status_arg);
+                     gn_sigkey_t *signer, gn_linksec_t *linksec, gn_status_fn *status,
+                     gn_status_free_fn *status_free, void *status_arg);
 void gn_api_destroy(gn_api_t **self_p);
 
 //  Handle the requests waiting on router (up to a group's worth).

@@ -1,6 +1,7 @@
 /*  apply.c -- the one path every op takes into a replica.  */
 #include "apply.h"
 #include "cases.h"
+#include "crypto.h"
 #include "err.h"
 #include "feed.h"
 #include "ids.h"
@@ -34,13 +35,14 @@ s_follows(const gn_op_t *op, const gn_case_t *known)
 }
 
 static int
-s_feed(gn_txn_t *txn, const gn_apply_ctx_t *ctx, const gn_op_t *op, uint8_t flags)
+s_feed(gn_txn_t *txn, const gn_apply_ctx_t *ctx, const gn_op_t *op, uint8_t flags,
+       const void *bytes, size_t len)
 {
     gn_feed_rec_t rec = { .origin = op->origin, .seq = op->seq, .from = ctx->peer,
                           .flags = flags };
     gn_feed_scope(&rec, op);
     uint64_t seq;
-    return gn_feed_append(txn, &rec, &seq);
+    return gn_feed_append(txn, &rec, bytes, len, &seq);
 }
 
 static int
@@ -53,7 +55,7 @@ s_conflict(gn_txn_t *txn, const gn_apply_ctx_t *ctx, const gn_op_t *op,
         return GN_EINVAL;
     if ((rc = gn_ops_put_raw(txn, op->origin, op->seq, bytes, len)) != 0
         || (rc = gn_cases_conflict_add(txn, key, op->origin, op->seq, bytes, len)) != 0
-        || (rc = s_feed(txn, ctx, op, GN_FEED_CONFLICT)) != 0)
+        || (rc = s_feed(txn, ctx, op, GN_FEED_CONFLICT, bytes, len)) != 0)
         return rc;
     uint64_t n;
     if ((rc = gn_meta_get(txn, "conflicts", &n)) != 0
@@ -210,14 +212,16 @@ int
 gn_apply(gn_txn_t *txn, const gn_apply_ctx_t *ctx, const gn_op_t *op,
          const void *bytes, size_t len, gn_apply_result_t *result)
 {
-    bool is_ref = op->action == GRIDNET__ACTION__ACT_REFDATA;
+    bool is_ref = op->action == ACT(REFDATA);
+    bool is_seal = op->action == ACT(SEAL);
     *result = GN_APPLY_NEW;
     if (ctx->from == GN_FROM_CHILD
         && (is_ref || !gn_node_in_subtree(op->origin, ctx->peer)))
         return GN_ESCOPE;   // I8: a child speaks only for its own subtree
-    if (is_ref ? !op->ref_key || !*op->ref_key
-               : !op->state || !op->case_id || strcmp(op->case_id, op->state->id ? op->state->id : "") != 0
-                 || op->state->version != op->version)
+    if (is_seal ? op->sig.len != GN_ED25519_SIGLEN || op->prev.len != GN_SHA256_LEN
+        : is_ref ? !op->ref_key || !*op->ref_key
+        : !op->state || !op->case_id || strcmp(op->case_id, op->state->id ? op->state->id : "") != 0
+          || op->state->version != op->version)
         return GN_EINVAL;
     int rc = gn_ops_exists(txn, op->origin, op->seq);
     if (rc == 0) {
@@ -228,14 +232,118 @@ gn_apply(gn_txn_t *txn, const gn_apply_ctx_t *ctx, const gn_op_t *op,
         return rc;
     if (ctx->conflict) {
         *result = GN_APPLY_CONFLICT;
-        return is_ref ? GN_EINVAL : s_conflict(txn, ctx, op, bytes, len);
+        return is_ref || is_seal ? GN_EINVAL : s_conflict(txn, ctx, op, bytes, len);
     }
-    rc = is_ref ? s_apply_ref(txn, op) : s_apply_case(txn, ctx, op, bytes, len, result);
+    rc = is_seal ? GN_OK
+       : is_ref ? s_apply_ref(txn, op) : s_apply_case(txn, ctx, op, bytes, len, result);
     if (rc != 0 || *result == GN_APPLY_CONFLICT)
         return rc;
     if ((rc = gn_ops_put_raw(txn, op->origin, op->seq, bytes, len)) != 0)
         return rc;
-    return s_feed(txn, ctx, op, 0);
+    return s_feed(txn, ctx, op, 0, bytes, len);
+}
+
+// ---------------------------------------------------------------------------
+//  Per-origin op chains and seals.
+
+static void
+s_chain_key(char key[16], uint64_t origin)
+{
+    memcpy(key, "chain/", 6);
+    gn_put_be64((uint8_t *) key + 6, origin);
+}
+
+int
+gn_chain_load(gn_txn_t *txn, uint64_t origin, gn_chain_t *c)
+{
+    char key[16];
+    const void *val;
+    size_t vlen;
+    memset(c, 0, sizeof *c);
+    c->origin = origin;
+    s_chain_key(key, origin);
+    int rc = gn_txn_get(txn, GN_DB_META, key, 14, &val, &vlen);
+    if (rc == GN_ENOTFOUND)
+        return GN_OK;
+    if (rc != 0)
+        return rc;
+    if (vlen != 8 + GN_SHA256_LEN)
+        return GN_ESTORE;
+    c->seq = gn_get_be64(val);
+    memcpy(c->chain, (const uint8_t *) val + 8, GN_SHA256_LEN);
+    return GN_OK;
+}
+
+int
+gn_chain_store(gn_txn_t *txn, const gn_chain_t *c)
+{
+    char key[16];
+    uint8_t val[8 + GN_SHA256_LEN];
+    s_chain_key(key, c->origin);
+    gn_put_be64(val, c->seq);
+    memcpy(val + 8, c->chain, GN_SHA256_LEN);
+    return gn_txn_put(txn, GN_DB_META, key, 14, val, sizeof val);
+}
+
+int
+gn_chain_follow(gn_chain_t *c, const gn_op_t *op, const void *bytes, size_t len)
+{
+    if (op->origin != c->origin || op->seq != c->seq + 1 || op->prev.len != GN_SHA256_LEN
+        || memcmp(op->prev.data, c->chain, GN_SHA256_LEN) != 0)
+        return GN_ESTALE;
+    int rc = gn_chain_next(c->chain, bytes, len, c->chain);
+    if (rc == 0)
+        c->seq = op->seq;
+    return rc;
+}
+
+//  What a seal signs: "gridnet-seal" || origin || seq || prev.
+static void
+s_seal_msg(uint8_t msg[12 + 16 + GN_SHA256_LEN], uint64_t origin, uint64_t seq,
+           const uint8_t prev[GN_SHA256_LEN])
+{
+    memcpy(msg, "gridnet-seal", 12);
+    gn_put_be64(msg + 12, origin);
+    gn_put_be64(msg + 20, seq);
+    memcpy(msg + 28, prev, GN_SHA256_LEN);
+}
+
+int
+gn_seal_verify(gn_sigkey_t *key, const gn_op_t *seal)
+{
+    if (!key || seal->action != ACT(SEAL) || seal->sig.len != GN_ED25519_SIGLEN
+        || seal->prev.len != GN_SHA256_LEN)
+        return GN_ECRYPTO;
+    uint8_t msg[12 + 16 + GN_SHA256_LEN];
+    s_seal_msg(msg, seal->origin, seal->seq, seal->prev.data);
+    return gn_verify(key, msg, sizeof msg, seal->sig.data);
+}
+
+int
+gn_apply_seal(gn_txn_t *txn, uint64_t self, gn_sigkey_t *key)
+{
+    if (!key)
+        return GN_OK;   // insecure development mode: nothing to sign with
+    uint64_t seq, sealed;
+    int rc = gn_meta_get(txn, "op_seq", &seq);
+    if (rc != 0 || (rc = gn_meta_get(txn, "sealed", &sealed)) != 0)
+        return rc;
+    if (sealed >= seq)
+        return GN_OK;   // nothing written since the last seal
+    gn_chain_t c;
+    if ((rc = gn_chain_load(txn, self, &c)) != 0)
+        return rc;
+    uint8_t msg[12 + 16 + GN_SHA256_LEN], sig[GN_ED25519_SIGLEN];
+    s_seal_msg(msg, self, seq + 1, c.chain);
+    if ((rc = gn_sign(key, msg, sizeof msg, sig)) != 0)
+        return rc;
+    gn_op_t op = GRIDNET__OP__INIT;
+    op.action = ACT(SEAL);
+    op.sig.data = sig;
+    op.sig.len = sizeof sig;
+    if ((rc = gn_apply_local(txn, self, &op)) != 0)
+        return rc;
+    return gn_meta_put(txn, "sealed", op.seq);
 }
 
 typedef struct {
@@ -250,8 +358,11 @@ s_backfill_op(uint64_t origin, uint64_t seq, void *arg)
     backfill_t *b = arg;
     gn_feed_rec_t rec = { .origin = origin, .seq = seq, .from = b->self,
                           .flags = GN_FEED_BACKFILL, .nscope = 1, .scope = { b->child } };
+    const void *bytes;
+    size_t len;
     uint64_t fseq;
-    return gn_feed_append(b->txn, &rec, &fseq);
+    int rc = gn_ops_raw(b->txn, origin, seq, &bytes, &len);
+    return rc ? rc : gn_feed_append(b->txn, &rec, bytes, len, &fseq);
 }
 
 int
@@ -285,8 +396,13 @@ gn_apply_local(gn_txn_t *txn, uint64_t self, gn_op_t *op)
     int rc = gn_meta_get(txn, "op_seq", &seq);
     if (rc != 0)
         return rc;
+    gn_chain_t c;
+    if ((rc = gn_chain_load(txn, self, &c)) != 0)
+        return rc;
     op->origin = self;
     op->seq = seq + 1;
+    op->prev.data = c.chain;
+    op->prev.len = GN_SHA256_LEN;
     if (gn_codec_check_op(op) != 0)
         return GN_EMALFORMED;   // checked before any write: nothing to undo
     if ((rc = gn_meta_put(txn, "op_seq", seq + 1)) != 0)
@@ -298,7 +414,11 @@ gn_apply_local(gn_txn_t *txn, uint64_t self, gn_op_t *op)
     gn_apply_ctx_t ctx = { .self = self, .peer = self, .from = GN_FROM_LOCAL };
     gn_apply_result_t result;
     rc = gn_apply(txn, &ctx, op, buf, len, &result);
+    if (rc == 0 && (rc = gn_chain_follow(&c, op, buf, len)) == 0)
+        rc = gn_chain_store(txn, &c);
     free(buf);
+    op->prev.data = NULL;   // pointed at our stack
+    op->prev.len = 0;
     if (rc == 0 && result != GN_APPLY_NEW)
         rc = GN_ESTORE;   // a fresh local id can be neither a duplicate nor stale
     return rc;

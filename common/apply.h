@@ -14,6 +14,7 @@
 #ifndef GN_APPLY_H
 #define GN_APPLY_H
 #include "codec.h"
+#include "crypto.h"
 #include "store.h"
 
 typedef enum {
@@ -46,6 +47,27 @@ int gn_apply(gn_txn_t *txn, const gn_apply_ctx_t *ctx, const gn_op_t *op,
 //  the ops from the transfer on. Nothing is queued if the child's subtree
 //  already saw the case.
 int gn_apply_backfill(gn_txn_t *txn, uint64_t self, const gn_case_t *c, uint64_t child);
+
+//  Each origin chains its ops: op.prev is the chain before it, and the chain
+//  after it is SHA-256(prev || packed op). A seal (ACT_SEAL) signs the chain
+//  head, once per local write transaction rather than per op. A parent,
+//  which receives every op of every origin below it, checks both.
+typedef struct {
+    uint64_t origin;            // whose chain
+    uint64_t seq;               // last op seq it covers (0: none yet)
+    uint8_t chain[GN_SHA256_LEN];  // the chain value after that op
+} gn_chain_t;
+
+//  The chain of origin as this node holds it (zeros if none).
+int gn_chain_load(gn_txn_t *txn, uint64_t origin, gn_chain_t *c);
+int gn_chain_store(gn_txn_t *txn, const gn_chain_t *c);
+//  Does op (packed as bytes) follow c? Then advance c. GN_ESTALE if not.
+int gn_chain_follow(gn_chain_t *c, const gn_op_t *op, const void *bytes, size_t len);
+//  Is seal signed by key over its origin, seq and prev? 0 or GN_ECRYPTO.
+int gn_seal_verify(gn_sigkey_t *key, const gn_op_t *seal);
+//  Seal what this node wrote since its last seal (call at the end of every
+//  write transaction that wrote local ops). key NULL: insecure mode, no-op.
+int gn_apply_seal(gn_txn_t *txn, uint64_t self, gn_sigkey_t *key);
 
 //  The seq the next locally written op will get (for ops that name
 //  themselves, like a supervision).

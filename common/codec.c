@@ -258,7 +258,9 @@ s_op_ok(const gn_op_t *op)
         && s_node_opt_ok(op->to)
         && s_field_ok(op->ref_key)
         && s_bytes_ok(&op->ref_value, GN_REF_VALUE_MAX)
-        && s_field_ok(op->evidence);
+        && s_field_ok(op->evidence)
+        && (op->prev.len == 0 || op->prev.len == 32)
+        && (op->sig.len == 0 || op->sig.len == 64);
 }
 
 //  Every op of a list (no bound of its own: the frame size bounds it).
@@ -285,7 +287,7 @@ s_hello_ok(const Gridnet__Hello *h)
 static bool
 s_welcome_ok(const Gridnet__Welcome *w)
 {
-    return s_node_ok(w->node);
+    return s_node_ok(w->node) && (w->chain.len == 0 || w->chain.len == 32);
 }
 
 //  Entries: a subset of (from_seq, to_seq], strictly ascending, each with an
@@ -474,6 +476,8 @@ s_request_ok(const gn_api_request_t *req)
         return req->ledger && s_field_ok(req->ledger->worker);
     case GRIDNET__API_REQUEST__BODY_MEETINGS:
         return req->meetings != NULL;
+    case GRIDNET__API_REQUEST__BODY_AUDIT:
+        return req->audit != NULL;
     default:
         return false;               //  no body
     }

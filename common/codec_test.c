@@ -35,6 +35,8 @@ typedef struct {
 typedef struct {
     case_fix_t state;               // the op's resulting case state
     uint8_t ref [4];                // reference data value bytes
+    uint8_t prev [32];              // the origin's chain before the op
+    uint8_t sig [64];               // a seal's signature
     gn_op_t op;                     // the op, pointing at the above
 } op_fix_t;
 
@@ -147,6 +149,12 @@ s_op_fill(op_fix_t *f, uint64_t seq)
     f->op.ref_value.data = f->ref;
     f->op.ref_value.len = sizeof f->ref;
     f->op.evidence = "photo://2024/17.jpg";
+    memset(f->prev, 0xa5, sizeof f->prev);
+    memset(f->sig, 0x5a, sizeof f->sig);
+    f->op.prev.data = f->prev;
+    f->op.prev.len = sizeof f->prev;
+    f->op.sig.data = f->sig;
+    f->op.sig.len = sizeof f->sig;
 }
 
 static size_t s_pack(const ProtobufCMessage *msg, uint8_t **buf);
@@ -479,6 +487,10 @@ test_roundtrip_envelope(void **state)
     welcome.head = 1234;
     welcome.op_seq = 4321;
     welcome.case_n = 17;
+    uint8_t chain [32];
+    memset(chain, 7, sizeof chain);
+    welcome.chain.data = chain;
+    welcome.chain.len = sizeof chain;
     env.body_case = GRIDNET__ENVELOPE__BODY_WELCOME;
     env.welcome = &welcome;
     s_roundtrip(&env.base);

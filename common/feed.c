@@ -1,8 +1,9 @@
 /*  feed.c -- feed records, ops and peer cursors in the store.
 
     Feed record layout (big-endian): origin u64 | seq u64 | from u64 |
-    flags u8 | nscope u8 | scope u64 * nscope.  */
+    flags u8 | nscope u8 | scope u64 * nscope | chain 32 bytes.  */
 #include "feed.h"
+#include "crypto.h"
 #include "err.h"
 #include "ids.h"
 
@@ -26,8 +27,9 @@ s_rec_encode(const gn_feed_rec_t *rec, uint8_t *buf)
 static int
 s_rec_decode(const uint8_t *buf, size_t len, gn_feed_rec_t *rec)
 {
-    if (len < REC_FIXED || buf[25] > GN_SCOPE_MAX || len != REC_FIXED + 8 * (size_t) buf[25])
+    if (len < REC_FIXED || buf[25] > GN_SCOPE_MAX || len != REC_FIXED + 8 * (size_t) buf[25] + 32)
         return GN_ESTORE;
+    memcpy(rec->chain, buf + len - 32, 32);
     rec->origin = gn_get_be64(buf);
     rec->seq = gn_get_be64(buf + 8);
     rec->from = gn_get_be64(buf + 16);
@@ -55,18 +57,50 @@ gn_feed_skip_to(gn_txn_t *txn, uint64_t seq)
 }
 
 int
-gn_feed_append(gn_txn_t *txn, const gn_feed_rec_t *rec, uint64_t *seq)
+gn_feed_chain(const uint8_t prev[32], const gn_feed_rec_t *rec, const void *op, size_t oplen,
+              uint8_t out[32])
+{
+    uint8_t val[REC_FIXED + 8 * GN_SCOPE_MAX];
+    size_t len = s_rec_encode(rec, val);
+    gn_sha256_t *h = NULL;
+    int rc = gn_sha256_new(&h);
+    if (rc != 0)
+        return rc;
+    rc = gn_sha256_update(h, prev, 32);
+    if (rc == 0)
+        rc = gn_sha256_update(h, val, len);
+    if (rc == 0)
+        rc = gn_sha256_update(h, op, oplen);
+    if (rc == 0)
+        rc = gn_sha256_final(h, out);
+    gn_sha256_destroy(&h);
+    return rc;
+}
+
+int
+gn_feed_append(gn_txn_t *txn, const gn_feed_rec_t *rec, const void *op, size_t oplen,
+               uint64_t *seq)
 {
     uint64_t head;
     int rc = gn_feed_head(txn, &head);
     if (rc != 0)
         return rc;
-    uint8_t key[8], val[REC_FIXED + 8 * GN_SCOPE_MAX];
+    uint8_t prev[32] = { 0 };
+    const void *pv;
+    size_t plen;
+    rc = gn_txn_get(txn, GN_DB_META, "feed_chain", 10, &pv, &plen);
+    if (rc == 0 && plen == 32)
+        memcpy(prev, pv, 32);
+    else if (rc != 0 && rc != GN_ENOTFOUND)
+        return rc;
+    uint8_t key[8], val[REC_FIXED + 8 * GN_SCOPE_MAX + 32];
     gn_put_be64(key, head + 1);
     size_t len = s_rec_encode(rec, val);
-    if ((rc = gn_txn_put(txn, GN_DB_FEED, key, sizeof key, val, len)) != 0)
+    if ((rc = gn_feed_chain(prev, rec, op, oplen, val + len)) != 0)
         return rc;
-    if ((rc = gn_meta_put(txn, "feed_head", head + 1)) != 0)
+    if ((rc = gn_txn_put(txn, GN_DB_FEED, key, sizeof key, val, len + 32)) != 0
+        || (rc = gn_txn_put(txn, GN_DB_META, "feed_chain", 10, val + len, 32)) != 0
+        || (rc = gn_meta_put(txn, "feed_head", head + 1)) != 0)
         return rc;
     *seq = head + 1;
     return GN_OK;
@@ -99,6 +133,8 @@ gn_feed_scan(gn_txn_t *txn, uint64_t after, gn_feed_fn *fn, void *arg)
 bool
 gn_feed_concerns(const gn_feed_rec_t *rec, uint64_t node)
 {
+    if (rec->flags & GN_FEED_SEAL)
+        return false;   // a seal proves a whole origin stream: only parents get those
     if (rec->flags & GN_FEED_REF)
         return true;
     for (unsigned i = 0; i < rec->nscope; i++)
@@ -125,6 +161,8 @@ gn_feed_scope(gn_feed_rec_t *rec, const gn_op_t *op)
     rec->nscope = 0;
     if (op->action == GRIDNET__ACTION__ACT_REFDATA)
         rec->flags |= GN_FEED_REF;
+    if (op->action == GRIDNET__ACTION__ACT_SEAL)
+        rec->flags |= GN_FEED_SEAL;
     if (!op->state)
         return;
     s_scope_add(rec, op->state->origin);

@@ -18,6 +18,7 @@
 #define GN_FEED_REF      0x02   // a reference data op: concerns every child
 #define GN_FEED_BACKFILL 0x04   // an older op again, for a child new to its case:
                                 // goes down only (not up, not to the change stream)
+#define GN_FEED_SEAL     0x08   // an origin's seal: goes up only
 #define GN_SCOPE_MAX     16     // nodes kept in a feed record's scope
 
 typedef struct {
@@ -27,10 +28,16 @@ typedef struct {
     uint8_t flags;              // GN_FEED_*
     uint8_t nscope;             // nodes in scope[]
     uint64_t scope[GN_SCOPE_MAX];  // case origin and trail: whose subtrees it concerns
+    uint8_t chain[32];          // SHA-256(previous record's chain || this record || op bytes)
 } gn_feed_rec_t;
 
-//  Append rec at head + 1; *seq gets its feed seq.
-int gn_feed_append(gn_txn_t *txn, const gn_feed_rec_t *rec, uint64_t *seq);
+//  Append rec at head + 1, chained over the op's packed bytes (tamper
+//  evidence: gridctl audit recomputes the chain); *seq gets its feed seq.
+int gn_feed_append(gn_txn_t *txn, const gn_feed_rec_t *rec, const void *op, size_t oplen,
+                   uint64_t *seq);
+//  The chain value a record must hold, given the previous record's.
+int gn_feed_chain(const uint8_t prev[32], const gn_feed_rec_t *rec, const void *op, size_t oplen,
+                  uint8_t out[32]);
 //  Last seq written (0 for an empty feed).
 int gn_feed_head(gn_txn_t *txn, uint64_t *head);
 //  Move the head forward to at least seq (I7: skip seqs a parent has seen).

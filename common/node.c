@@ -4,6 +4,7 @@
     never more than one writer (DESIGN section 7).  */
 #include "node.h"
 #include "api.h"
+#include "apply.h"
 #include "err.h"
 #include "feed.h"
 #include "ids.h"
@@ -39,6 +40,14 @@ struct _gn_node_t {
     uint64_t published;         // feed seq published through
     int64_t duties_at;          // ms (monotonic): when the periodic duties run next
 };
+
+//  The node's signing key, NULL when it runs insecure.
+static gn_sigkey_t *
+s_signer(gn_node_t *self)
+{
+    gn_keys_t *keys = gn_linksec_keys(self->linksec);
+    return keys ? gn_keys_sigkey(keys) : NULL;
+}
 
 static int
 s_status(void *arg, Gridnet__NodeStatus *st)
@@ -203,8 +212,9 @@ gn_node_new(const gn_config_t *cfg, char *err, size_t errlen)
         goto fail;
     self->sync = gn_sync_new(self->store, &self->cfg, self->incarnation, self->up, self->down,
                              self->linksec);
-    self->handler = gn_api_new(self->store, cfg->node, self->incarnation, s_status,
-                               s_status_free, self);
+    self->handler = gn_api_new(self->store, cfg->node, self->incarnation, s_signer(self),
+                               self->linksec, s_status, s_status_free,
+                               self);
     if (!self->sync || !self->handler) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -322,6 +332,7 @@ s_on_children(zloop_t *loop, zsock_t *sock, void *arg)
 
 typedef struct {
     uint64_t self;
+    gn_sigkey_t *signer;        // seals what the duties wrote
     int changed;                // ops the duties wrote
 } duties_t;
 
@@ -329,7 +340,8 @@ static int
 s_duties_txn(gn_txn_t *txn, void *arg)
 {
     duties_t *d = arg;
-    return gn_workflow_tick(txn, d->self, zclock_time(), &d->changed);
+    int rc = gn_workflow_tick(txn, d->self, zclock_time(), &d->changed);
+    return rc ? rc : gn_apply_seal(txn, d->self, d->signer);
 }
 
 //  The fast sub-jobs run every time (links); the workflow's duties
@@ -370,7 +382,7 @@ s_on_tick(zloop_t *loop, int timer_id, void *arg)
     gn_sync_tick(self->sync, now);
     if (now >= self->duties_at) {
         self->duties_at = now + self->cfg.tick_ms;
-        duties_t d = { .self = self->cfg.node };
+        duties_t d = { .self = self->cfg.node, .signer = s_signer(self) };
         int rc = gn_store_write(self->store, s_duties_txn, &d);
         if (rc != 0)
             gn_warn("node: periodic duties failed: %s", gn_strerror(rc));

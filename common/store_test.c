@@ -180,17 +180,17 @@ s_feed_txn(gn_txn_t *txn, void *arg)
     uint64_t seq;
     gn_feed_rec_t rec = { .origin = 610403001001ULL, .seq = 1, .from = 610403001001ULL,
                           .nscope = 2, .scope = { 610403001001ULL, 610403001000ULL } };
-    assert_int_equal(gn_feed_append(txn, &rec, &seq), 0);
+    assert_int_equal(gn_feed_append(txn, &rec, "op1", 3, &seq), 0);
     assert_int_equal(seq, 1);
     rec.seq = 2;
     rec.flags = GN_FEED_CONFLICT;
-    assert_int_equal(gn_feed_append(txn, &rec, &seq), 0);
+    assert_int_equal(gn_feed_append(txn, &rec, "op2", 3, &seq), 0);
     assert_int_equal(seq, 2);
     assert_int_equal(gn_feed_skip_to(txn, 10), 0);
     rec.seq = 3;
     rec.flags = 0;
     rec.nscope = 0;
-    assert_int_equal(gn_feed_append(txn, &rec, &seq), 0);
+    assert_int_equal(gn_feed_append(txn, &rec, "op3", 3, &seq), 0);
     assert_int_equal(seq, 11);   // never reuses a skipped seq (I7)
     assert_int_equal(gn_feed_skip_to(txn, 5), 0);   // never moves back
     uint64_t head;

@@ -123,8 +123,8 @@ gn_sync_new(gn_store_t *store, const gn_config_t *cfg, uint64_t incarnation,
     self->up = up;
     self->down = down;
     self->linksec = linksec;
-    self->entries = calloc(cfg->batch_ops, sizeof *self->entries);
-    self->entry_ptrs = calloc(cfg->batch_ops, sizeof *self->entry_ptrs);
+    self->entries = calloc(GN_BATCH_ENTRIES, sizeof *self->entries);
+    self->entry_ptrs = calloc(GN_BATCH_ENTRIES, sizeof *self->entry_ptrs);
     if (!self->entries || !self->entry_ptrs)
         goto fail;
     if (up && !(self->parent = s_link_new(gn_node_parent(cfg->node), true)))
@@ -246,7 +246,34 @@ typedef struct {
     size_t bytes;               // op bytes taken
     size_t scanned;             // records looked at
     int sent;                   // 1 if a batch went out
+    bool sealed;                // up a secure link: send only runs that end in a seal
+    struct {
+        uint64_t origin;        // an origin whose run is not sealed yet in this batch
+        size_t idx;             // its first entry in the batch
+        uint64_t seq;           // that entry's feed seq
+    } open[32];
+    size_t nopen;               // entries in open[]
 } build_t;
+
+//  Track which origins have a run in the batch not yet closed by a seal.
+static bool
+s_track(build_t *b, const gn_feed_rec_t *rec, size_t idx, uint64_t seq)
+{
+    for (size_t i = 0; i < b->nopen; i++)
+        if (b->open[i].origin == rec->origin) {
+            if (rec->flags & GN_FEED_SEAL)
+                b->open[i] = b->open[--b->nopen];
+            return true;
+        }
+    if (rec->flags & GN_FEED_SEAL)
+        return true;
+    if (b->nopen == sizeof b->open / sizeof b->open[0])
+        return false;
+    b->open[b->nopen].origin = rec->origin;
+    b->open[b->nopen].idx = idx;
+    b->open[b->nopen++].seq = seq;
+    return true;
+}
 
 static bool
 s_wants(const link_t *link, const gn_feed_rec_t *rec)
@@ -270,7 +297,10 @@ s_build_visit(uint64_t seq, const gn_feed_rec_t *rec, void *arg)
         int rc = gn_ops_raw(b->txn, rec->origin, rec->seq, &bytes, &len);
         if (rc != 0)
             return rc;
-        if (b->n > 0 && b->bytes + len > BATCH_BYTES)
+        bool hard = b->n >= GN_BATCH_ENTRIES || b->bytes + len > GN_ENVELOPE_MAX / 2;
+        if (b->n > 0 && (hard || (b->bytes + len > BATCH_BYTES && b->nopen == 0)))
+            return 1;
+        if (b->sealed && !s_track(b, rec, b->n, seq))
             return 1;
         Gridnet__Entry *e = &b->self->entries[b->n];
         gridnet__entry__init(e);
@@ -282,7 +312,8 @@ s_build_visit(uint64_t seq, const gn_feed_rec_t *rec, void *arg)
         b->bytes += len;
     }
     b->to = seq;
-    return b->n >= max || b->scanned >= SCAN_FACTOR * max ? 1 : 0;
+    bool enough = b->n >= max || b->scanned >= SCAN_FACTOR * max;
+    return (enough && b->nopen == 0) || b->n >= GN_BATCH_ENTRIES ? 1 : 0;
 }
 
 static int
@@ -297,8 +328,18 @@ s_build_txn(gn_txn_t *txn, void *arg)
         return rc;
     b->to = link->sent;
     b->n = b->bytes = b->scanned = 0;
+    b->nopen = 0;
+    b->sealed = link->is_parent && gn_linksec_registry(b->self->linksec) != NULL;
     if ((rc = gn_feed_scan(txn, link->sent, s_build_visit, b)) != 0)
         return rc;
+    if (b->nopen > 0) {   // cut before the first run that has no seal yet
+        size_t k = 0;
+        for (size_t i = 1; i < b->nopen; i++)
+            if (b->open[i].idx < b->open[k].idx)
+                k = i;
+        b->n = b->open[k].idx;
+        b->to = b->open[k].seq - 1;
+    }
     if (b->to == link->sent)
         return GN_OK;   // the head moved past records that are not there (I7 skip)
     Gridnet__Batch batch = GRIDNET__BATCH__INIT;
@@ -357,6 +398,7 @@ typedef struct {
     reject_t rejects[REJECTS_MAX];  // reset at every try of the transaction
     size_t nrejects;
     size_t applied;             // new ops applied
+    uint64_t cursor;            // how far the batch was taken (to_seq unless held back)
 } apply_work_t;
 
 static void
@@ -366,33 +408,154 @@ s_reject_note(apply_work_t *w, uint64_t origin, uint64_t seq, Gridnet__RejectRea
         w->rejects[w->nrejects++] = (reject_t) { origin, seq, reason };
 }
 
+//  What pass one decides for each entry of a batch from a child.
+typedef enum {
+    V_APPLY,                    // verified (or needs no verification)
+    V_SKIP,                     // already applied before this batch
+    V_MALFORMED,                // does not unpack
+    V_CHAIN,                    // does not follow its origin's chain
+    V_SIGNATURE,                // its origin's seal does not verify
+    V_HOLD                      // not sealed within this batch: wait for the rest
+} verdict_t;
+
+typedef struct {
+    gn_chain_t chain;           // the origin's chain, advanced over this batch
+    int pending;                // index of the first op since its last seal, -1 if none
+    bool broken;                // a bad op seen: the rest of this origin is refused
+} origin_t;
+
+//  The origin state for o, loading its chain on first use.
+static origin_t *
+s_origin(gn_txn_t *txn, origin_t *origins, size_t *n, uint64_t o, int *rc)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (origins[i].chain.origin == o)
+            return &origins[i];
+    origin_t *st = &origins[(*n)++];
+    st->pending = -1;
+    st->broken = false;
+    *rc = gn_chain_load(txn, o, &st->chain);
+    return st;
+}
+
+//  Mark every op of st's origin from its pending one up to `last` as v.
+static void
+s_settle(apply_work_t *w, gn_op_t **ops, verdict_t *v, origin_t *st, size_t last, verdict_t to)
+{
+    for (size_t j = (size_t) st->pending; st->pending >= 0 && j <= last; j++)
+        if (ops[j] && ops[j]->origin == st->chain.origin && v[j] == V_HOLD)
+            v[j] = to;
+    st->pending = -1;
+}
+
+//  Pass one, before anything is written: every op from a child must follow
+//  its origin's chain, and every run of them must end in a seal the origin
+//  signed (unless the node runs insecure). Ops that came down from the
+//  parent were checked on their way up; a child cannot check them (it holds
+//  only the ops that concern it), and trusts its authenticated parent.
+static int
+s_verify(gn_txn_t *txn, apply_work_t *w, gn_op_t **ops, verdict_t *v, origin_t *origins)
+{
+    const Gridnet__Batch *batch = w->batch;
+    link_t *link = w->link;
+    gn_registry_t *registry = gn_linksec_registry(w->self->linksec);
+    size_t norigins = 0;
+    int rc = 0;
+    for (size_t i = 0; i < batch->n_entries; i++) {
+        const Gridnet__Entry *e = batch->entries[i];
+        if (e->seq <= link->applied) {
+            v[i] = V_SKIP;
+            continue;
+        }
+        int err;
+        ops[i] = gn_codec_unpack_op(e->op.data, e->op.len, &err);
+        if (!ops[i]) {
+            v[i] = V_MALFORMED;
+            continue;
+        }
+        v[i] = V_APPLY;
+        if (link->is_parent)
+            continue;
+        origin_t *st = s_origin(txn, origins, &norigins, ops[i]->origin, &rc);
+        if (rc != 0)
+            return rc;
+        if (ops[i]->seq <= st->chain.seq)
+            continue;   // a resend of what the chain already covers: apply dedups it
+        if (st->broken || gn_chain_follow(&st->chain, ops[i], e->op.data, e->op.len) != 0) {
+            v[i] = V_CHAIN;
+            if (st->pending >= 0)
+                s_settle(w, ops, v, st, i, V_CHAIN);
+            st->broken = true;
+            continue;
+        }
+        if (!registry)
+            continue;   // insecure: chains, but no signatures
+        if (st->pending < 0)
+            st->pending = (int) i;
+        v[i] = V_HOLD;
+        if (ops[i]->action == GRIDNET__ACTION__ACT_SEAL) {
+            bool good = gn_seal_verify(gn_registry_sigkey(registry, ops[i]->origin), ops[i]) == 0;
+            s_settle(w, ops, v, st, i, good ? V_APPLY : V_SIGNATURE);
+            if (!good)
+                st->broken = true;
+        }
+    }
+    return GN_OK;
+}
+
+static Gridnet__RejectReason
+s_reason(verdict_t v)
+{
+    switch (v) {
+    case V_MALFORMED: return GRIDNET__REJECT_REASON__RJ_MALFORMED;
+    default: return GRIDNET__REJECT_REASON__RJ_BAD_SIGNATURE;
+    }
+}
+
 static int
 s_apply_txn(gn_txn_t *txn, void *arg)
 {
     apply_work_t *w = arg;
     link_t *link = w->link;
+    size_t n = w->batch->n_entries;
     w->nrejects = 0;
     w->applied = 0;
-    for (size_t i = 0; i < w->batch->n_entries; i++) {
+    w->cursor = w->batch->to_seq;
+    gn_op_t **ops = calloc(n ? n : 1, sizeof *ops);
+    verdict_t *v = calloc(n ? n : 1, sizeof *v);
+    origin_t *origins = calloc(n ? n : 1, sizeof *origins);
+    origin_t *chains = calloc(n ? n : 1, sizeof *chains);   // the chains as applied
+    int rc = ops && v && origins && chains ? s_verify(txn, w, ops, v, origins) : GN_ENOMEM;
+    //  An origin's run not sealed in this batch waits: the cursor stops
+    //  before it, and the sender sends it again with its seal.
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (v[i] == V_HOLD) {
+            w->cursor = w->batch->entries[i]->seq - 1;
+            break;
+        }
+    size_t nchains = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
         const Gridnet__Entry *e = w->batch->entries[i];
-        if (e->seq <= link->applied)
+        if (e->seq > w->cursor || v[i] == V_SKIP)
             continue;
-        int err;
-        gn_op_t *op = gn_codec_unpack_op(e->op.data, e->op.len, &err);
-        if (!op) {
-            gn_warn("sync: malformed op at seq %llu from %012llu: %s",
+        if (v[i] != V_APPLY) {
+            gn_warn("sync: refused op at seq %llu from %012llu (%s/%llu): %s",
                     (unsigned long long) e->seq, (unsigned long long) link->peer,
-                    gn_strerror(err));
-            s_reject_note(w, 0, e->seq, GRIDNET__REJECT_REASON__RJ_MALFORMED);
+                    ops[i] ? "origin" : "?", ops[i] ? (unsigned long long) ops[i]->seq : 0ULL,
+                    v[i] == V_MALFORMED ? "malformed" : v[i] == V_CHAIN
+                    ? "does not follow its origin's chain" : "bad or missing signature");
+            s_reject_note(w, ops[i] ? ops[i]->origin : 0, ops[i] ? ops[i]->seq : e->seq,
+                          s_reason(v[i]));
             continue;
         }
+        gn_op_t *op = ops[i];
         gn_apply_ctx_t ctx = {
             .self = w->self->self, .peer = link->peer,
             .from = link->is_parent ? GN_FROM_PARENT : GN_FROM_CHILD,
             .conflict = e->conflict
         };
         gn_apply_result_t result;
-        int rc = gn_apply(txn, &ctx, op, e->op.data, e->op.len, &result);
+        rc = gn_apply(txn, &ctx, op, e->op.data, e->op.len, &result);
         if (rc == GN_ESCOPE || rc == GN_EINVAL) {
             gn_warn("sync: refused op %012llu/%llu from %012llu: %s",
                     (unsigned long long) op->origin, (unsigned long long) op->seq,
@@ -401,16 +564,34 @@ s_apply_txn(gn_txn_t *txn, void *arg)
                           rc == GN_ESCOPE ? GRIDNET__REJECT_REASON__RJ_SCOPE
                                           : GRIDNET__REJECT_REASON__RJ_MALFORMED);
             rc = 0;
+            continue;
         }
-        else if (rc == 0 && result == GN_APPLY_CONFLICT && !e->conflict)
+        if (rc == 0 && result == GN_APPLY_CONFLICT && !e->conflict)
             s_reject_note(w, op->origin, op->seq, GRIDNET__REJECT_REASON__RJ_STALE);
         else if (rc == 0 && result == GN_APPLY_NEW)
             w->applied++;
-        gn_codec_free_op(&op);
-        if (rc != 0)
-            return rc;
     }
-    return gn_peer_cursor_put(txn, link->peer, w->batch->to_seq);
+    //  Each origin's chain moves over every verified op up to the cursor
+    //  (authentic, whether it was applied, refused for scope or stale).
+    for (size_t i = 0; rc == 0 && !link->is_parent && i < n; i++) {
+        const Gridnet__Entry *e = w->batch->entries[i];
+        if (e->seq > w->cursor || v[i] != V_APPLY)
+            continue;
+        origin_t *st = s_origin(txn, chains, &nchains, ops[i]->origin, &rc);
+        if (rc == 0 && ops[i]->seq == st->chain.seq + 1)
+            rc = gn_chain_follow(&st->chain, ops[i], e->op.data, e->op.len);
+    }
+    for (size_t i = 0; rc == 0 && i < nchains; i++)
+        rc = gn_chain_store(txn, &chains[i].chain);
+    for (size_t i = 0; ops && i < n; i++)
+        gn_codec_free_op(&ops[i]);
+    free(ops);
+    free(v);
+    free(origins);
+    free(chains);
+    if (rc != 0)
+        return rc;
+    return gn_peer_cursor_put(txn, link->peer, w->cursor);
 }
 
 //  A child that finds a hole in its parent's stream, or is told of one,
@@ -449,7 +630,7 @@ s_on_batch(gn_sync_t *self, link_t *link, const Gridnet__Batch *batch)
                      gn_strerror(rc));
         return;   // no ACK: the sender resends after its progress timeout
     }
-    link->applied = batch->to_seq;
+    link->applied = w.cursor;
     if (batch->to_seq > link->peer_head)
         link->peer_head = batch->to_seq;
     s_send_ack(self, link);
@@ -457,7 +638,7 @@ s_on_batch(gn_sync_t *self, link_t *link, const Gridnet__Batch *batch)
         s_send_reject(self, link, w.rejects[i].origin, w.rejects[i].seq, w.rejects[i].reason,
                       "");
     gn_debug("sync: applied %zu new op(s) from %012llu through %llu", w.applied,
-             (unsigned long long) link->peer, (unsigned long long) batch->to_seq);
+             (unsigned long long) link->peer, (unsigned long long) w.cursor);
 }
 
 static void
@@ -496,6 +677,7 @@ s_on_ping(gn_sync_t *self, link_t *link, const Gridnet__Ping *ping)
 
 typedef struct {
     const Gridnet__Welcome *welcome;
+    uint64_t self;              // this node
     uint64_t head;              // our feed head before
     bool skipped;               // counters moved (I7)
 } welcome_work_t;
@@ -518,8 +700,18 @@ s_welcome_txn(gn_txn_t *txn, void *arg)
         w->skipped = true;
     }
     if (wl->op_seq > op_seq) {
-        if ((rc = gn_meta_put(txn, "op_seq", wl->op_seq)) != 0)
+        //  Our chain goes on from where the parent holds it.
+        gn_chain_t c;
+        if ((rc = gn_meta_put(txn, "op_seq", wl->op_seq)) != 0
+            || (rc = gn_meta_put(txn, "sealed", wl->op_seq)) != 0)
             return rc;
+        if (wl->chain.len == sizeof c.chain) {
+            c.origin = w->self;
+            c.seq = wl->op_seq;
+            memcpy(c.chain, wl->chain.data, sizeof c.chain);
+            if ((rc = gn_chain_store(txn, &c)) != 0)
+                return rc;
+        }
         w->skipped = true;
     }
     if (wl->case_n > case_n) {
@@ -534,7 +726,7 @@ static void
 s_on_welcome(gn_sync_t *self, const Gridnet__Welcome *wl)
 {
     link_t *link = self->parent;
-    welcome_work_t w = { .welcome = wl };
+    welcome_work_t w = { .welcome = wl, .self = self->self };
     int rc = gn_store_write(self->store, s_welcome_txn, &w);
     if (rc != 0) {
         s_link_error(link, "cannot take WELCOME: %s", gn_strerror(rc));
@@ -707,6 +899,7 @@ typedef struct {
     uint64_t op_seq;            // highest op seq of the child's origin we hold
     uint64_t case_n;            // highest case counter of the child we hold
     uint64_t head;              // our feed head
+    gn_chain_t chain;           // the child's op chain as we hold it
 } hello_work_t;
 
 static int
@@ -716,7 +909,8 @@ s_hello_txn(gn_txn_t *txn, void *arg)
     int rc;
     if ((rc = gn_peer_cursor_get(txn, w->child, &w->applied)) != 0
         || (rc = gn_ops_max_seq(txn, w->child, &w->op_seq)) != 0
-        || (rc = gn_cases_max_n(txn, w->child, &w->case_n)) != 0)
+        || (rc = gn_cases_max_n(txn, w->child, &w->case_n)) != 0
+        || (rc = gn_chain_load(txn, w->child, &w->chain)) != 0)
         return rc;
     return gn_feed_head(txn, &w->head);
 }
@@ -764,6 +958,10 @@ s_on_hello(gn_sync_t *self, uint64_t claimed, const char *rid, const Gridnet__He
     wl.head = w.head;
     wl.op_seq = w.op_seq;
     wl.case_n = w.case_n;
+    if (w.chain.seq == w.op_seq && w.op_seq > 0) {
+        wl.chain.data = w.chain.chain;
+        wl.chain.len = sizeof w.chain.chain;
+    }
     Gridnet__Envelope env = GRIDNET__ENVELOPE__INIT;
     env.body_case = GRIDNET__ENVELOPE__BODY_WELCOME;
     env.welcome = &wl;
