@@ -61,7 +61,7 @@ enum {
     OPT_ASSIGNEE, OPT_PASS, OPT_FAIL, OPT_RATING, OPT_EVIDENCE, OPT_DUPLICATE_OF, OPT_DUE,
     OPT_DUE_IN, OPT_URGENCY, OPT_COMMENT, OPT_OVERDUE, OPT_ALL, OPT_DATE, OPT_CHAIR,
     OPT_ATTEND, OPT_CASE, OPT_TEXT, OPT_TASK, OPT_WORKER, OPT_FROM, OPT_DIR, OPT_NODE_CODE,
-    OPT_REGISTRY, OPT_FORCE,
+    OPT_REGISTRY, OPT_FORCE, OPT_USER,
 };
 
 typedef struct {
@@ -542,6 +542,9 @@ s_call_on(gridctl_t *self, gn_client_t *client, gn_api_request_t *req,
 {
     const char *ctx = self->context;
     gn_api_reply_t *reply = NULL;
+    const char *token = getenv("GRIDNET_TOKEN");   // a session from gridctl login
+    if (token && *token && (!req->token || !*req->token))
+        req->token = (char *) token;
     int err = gn_client_call(client, req, &reply);
     int rc = 0;
     switch (err) {
@@ -2643,6 +2646,85 @@ s_cmd_ledger(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
 static int s_cmd_help(gridctl_t *self, const cmd_t *cmd, int argc, char **argv);
 
 //  --------------------------------------------------------------------------
+//  Sessions: log in to a node that requires it (api/auth = 1).
+
+//  The password: $GRIDNET_PASSWORD, else one line on standard input.
+static int
+s_read_password(char *buf, size_t size)
+{
+    const char *env = getenv("GRIDNET_PASSWORD");
+    if (env) {
+        if (strlen(env) >= size)
+            return s_usage("the password is too long");
+        snprintf(buf, size, "%s", env);
+        return 0;
+    }
+    if (!fgets(buf, (int) size, stdin))
+        return s_usage("give the password on standard input or in $GRIDNET_PASSWORD");
+    buf[strcspn(buf, "\r\n")] = 0;
+    return 0;
+}
+
+static const struct option s_login_opts[] = {
+    { "user", required_argument, NULL, OPT_USER },
+    { NULL, 0, NULL, 0 }
+};
+
+static int
+s_cmd_login(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
+{
+    const char *user = NULL;
+    int c;
+    while ((c = s_getopt(self, cmd, argc, argv)) != OPT_END) {
+        switch (c) {
+        case OPT_FAILED: return EXIT_USAGE;
+        case OPT_HELP: return 0;
+        case OPT_USER: user = optarg; break;
+        default: return EXIT_USAGE;
+        }
+    }
+    if (!user)
+        return s_usage("login needs --user ID");
+    char password[256];
+    int rc = s_read_password(password, sizeof password);
+    if (rc != 0)
+        return rc;
+    Gridnet__LoginReq login = GRIDNET__LOGIN_REQ__INIT;
+    login.user = (char *) user;
+    login.password = password;
+    gn_api_request_t req = GRIDNET__API_REQUEST__INIT;
+    req.body_case = GRIDNET__API_REQUEST__BODY_LOGIN;
+    req.login = &login;
+    json_t *json = NULL;
+    rc = s_call_json(self, &req, &json);
+    memset(password, 0, sizeof password);
+    if (rc == 0 && json) {   // the plain form is ready for eval in a shell
+        printf("export GRIDNET_TOKEN=%s\n",
+               json_string_value(json_object_get(json, "token")));
+        json_decref(json);
+    }
+    return rc;
+}
+
+//  A password hash for reference data staff/<id>.password; no node is asked.
+static int
+s_cmd_hash_password(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
+{
+    int rc = s_simple_opts(self, cmd, argc, argv, NULL);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    char password[256], hash[GN_PW_ENCODED_MAX];
+    if ((rc = s_read_password(password, sizeof password)) != 0)
+        return rc;
+    rc = gn_pw_hash(password, NULL, hash);
+    memset(password, 0, sizeof password);
+    if (rc != 0)
+        return s_error("hash-password: %s", gn_strerror(rc)), EXIT_REFUSED;
+    printf("%s\n", hash);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
 //  Audit: the node recomputes its chains and checks its seals.
 
 static int
@@ -2766,6 +2848,10 @@ static const cmd_t s_commands[] = {
       "                       [--overdue] [--all]",
       "list cases (--all: every page; --overdue: only overdue ones, filtered here)" },
     { "status", s_cmd_status, NULL, "", "the node: feed, counters and links to its peers" },
+    { "login", s_cmd_login, s_login_opts, "--user ID   (password: $GRIDNET_PASSWORD or stdin)",
+      "open a session; prints export GRIDNET_TOKEN=..., which later commands send" },
+    { "hash-password", s_cmd_hash_password, NULL, "   (password: $GRIDNET_PASSWORD or stdin)",
+      "an scrypt hash for staff/<id>.password in reference data; no node is asked" },
     { "audit", s_cmd_audit, NULL, "",
       "check the node's feed and op chains, seals and case states; names the first bad record" },
     { "keygen", s_cmd_keygen, s_keygen_opts, "--dir DIR --node CODE [--registry DIR] [--force]",

@@ -8,6 +8,7 @@
 #include "ids.h"
 #include "log.h"
 #include "meeting.h"
+#include "pii.h"
 #include "refdata.h"
 #include "workflow.h"
 
@@ -20,6 +21,15 @@
 #define LIST_DEFAULT 100        // cases per list reply unless asked
 #define LIST_MAX    100000      // cases per list reply at most
 #define LIST_BYTES  (12u << 20) // packed cases per list reply at most
+#define SESSIONS_MAX 256        // sessions kept; the oldest goes first
+#define SESSION_MS  (12LL * 3600 * 1000)   // a session lasts a working day
+
+typedef struct {
+    char token[33];             // 128 random bits, hex; "" = free
+    char user[128];             // staff id
+    char role[32];              // staff role
+    int64_t expires;            // ms (wall clock)
+} session_t;
 
 typedef struct {
     zmq_msg_t rid;              // client's routing id
@@ -29,6 +39,7 @@ typedef struct {
     char case_id[GN_CASE_ID_MAX];  // report: the new case's id
     gn_case_t *state;           // act: the resulting state
     char *json;                 // a JSON reply body (malloc'd), or NULL
+    const session_t *session;   // who is asking, NULL for the console
 } slot_t;
 
 struct _gn_api_t {
@@ -37,6 +48,8 @@ struct _gn_api_t {
     uint64_t incarnation;       // this run of the daemon
     gn_sigkey_t *signer;        // seals each group of writes, or NULL
     gn_linksec_t *linksec;      // the registry, for an audit (it may be reloaded)
+    bool login_required;        // api/auth
+    session_t sessions[SESSIONS_MAX];  // logged-in operators
     gn_status_fn *status;       // link status provider
     gn_status_free_fn *status_free;
     void *status_arg;
@@ -61,6 +74,144 @@ gn_api_new(gn_store_t *store, uint64_t self, uint64_t incarnation,
     api->status_free = status_free;
     api->status_arg = status_arg;
     return api;
+}
+
+static void s_fail(slot_t *s, int code, const char *text);
+static int s_json_body(slot_t *s, json_t *doc);
+
+void
+gn_api_require_login(gn_api_t *self, bool on)
+{
+    self->login_required = on;
+}
+
+// ---- sessions ----
+
+static bool
+s_may_see_pii(const slot_t *s)
+{
+    if (!s->session)
+        return true;   // the node's console
+    const char *role = s->session->role;
+    return strstr(role, "operator") || strcmp(role, "administrator") == 0
+        || strcmp(role, "supervisor") == 0;
+}
+
+//  Replace a string field of an unpacked request with the session's user.
+static int
+s_act_as(char **field, const char *user)
+{
+    char *copy = strdup(user);
+    if (!copy)
+        return GN_ENOMEM;
+    if (*field && *field != protobuf_c_empty_string)
+        free(*field);
+    *field = copy;
+    return GN_OK;
+}
+
+//  Who is asking: a session named by the request's token (its user is then
+//  the actor of whatever it writes), or the console. 0 or a refusal.
+static int
+s_authenticate(gn_api_t *api, slot_t *s)
+{
+    gn_api_request_t *req = s->req;
+    if (req->body_case == GRIDNET__API_REQUEST__BODY_LOGIN)
+        return GN_OK;
+    if (!req->token || !*req->token) {
+        if (api->login_required) {
+            s_fail(s, GN_EPERM, "log in first (gridctl login --user ID)");
+            return GN_EPERM;
+        }
+        return GN_OK;
+    }
+    int64_t now = zclock_time();
+    for (size_t i = 0; i < SESSIONS_MAX; i++) {
+        session_t *ses = &api->sessions[i];
+        if (ses->token[0] && ses->expires > now && strcmp(ses->token, req->token) == 0) {
+            s->session = ses;
+            char **actor = req->body_case == GRIDNET__API_REQUEST__BODY_REPORT ? &req->report->actor
+                         : req->body_case == GRIDNET__API_REQUEST__BODY_ACT ? &req->act->actor
+                         : req->body_case == GRIDNET__API_REQUEST__BODY_REF_SET ? &req->ref_set->actor
+                         : req->body_case == GRIDNET__API_REQUEST__BODY_MEETING ? &req->meeting->actor
+                         : req->body_case == GRIDNET__API_REQUEST__BODY_RESOLVE ? &req->resolve->actor
+                         : NULL;
+            return actor ? s_act_as(actor, ses->user) : GN_OK;
+        }
+    }
+    s_fail(s, GN_EPERM, "the session is unknown or has expired: log in again");
+    return GN_EPERM;
+}
+
+typedef struct {
+    gn_api_t *api;
+    const Gridnet__LoginReq *req;
+    char role[32];              // the staff member's role, out
+    int rc;                     // 0 if the password is right
+} login_t;
+
+static int
+s_login_txn(gn_txn_t *txn, void *arg)
+{
+    login_t *l = arg;
+    char key[300];
+    json_t *staff = NULL;
+    snprintf(key, sizeof key, "staff/%s", l->req->user ? l->req->user : "");
+    l->rc = GN_EPERM;
+    int rc = gn_ref_get(txn, key, &staff);
+    if (rc == GN_ENOTFOUND)
+        return GN_OK;
+    if (rc != 0)
+        return rc;
+    const char *hash = json_string_value(json_object_get(staff, "password"));
+    const char *role = json_string_value(json_object_get(staff, "role"));
+    json_t *node = json_object_get(staff, "node");
+    if (hash && role && json_is_integer(node)
+        && (uint64_t) json_integer_value(node) == l->api->self
+        && gn_pw_verify(l->req->password ? l->req->password : "", hash) == 0) {
+        snprintf(l->role, sizeof l->role, "%s", role);
+        l->rc = GN_OK;
+    }
+    json_decref(staff);
+    return GN_OK;
+}
+
+//  Check a staff member's password (scrypt: ~50 ms, by design) and open a
+//  session. The same answer for an unknown user and a wrong password.
+static void
+s_login(gn_api_t *api, slot_t *s)
+{
+    login_t l = { .api = api, .req = s->req->login };
+    int rc = gn_store_read(api->store, s_login_txn, &l);
+    if (rc != 0) {
+        s_fail(s, rc, NULL);
+        return;
+    }
+    if (l.rc != 0) {
+        gn_warn("api: login refused for '%s'", l.req->user ? l.req->user : "");
+        s_fail(s, GN_EPERM, "unknown user or wrong password (or the user works at another node)");
+        return;
+    }
+    int64_t now = zclock_time();
+    session_t *slot = &api->sessions[0];
+    for (size_t i = 0; i < SESSIONS_MAX; i++)   // a free or expired one, else the oldest
+        if (!api->sessions[i].token[0] || api->sessions[i].expires < slot->expires)
+            slot = &api->sessions[i];
+    uint8_t raw[16];
+    if (gn_random(raw, sizeof raw) != 0) {
+        s_fail(s, GN_ECRYPTO, NULL);
+        return;
+    }
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf(slot->token + 2 * i, 3, "%02x", raw[i]);
+    snprintf(slot->user, sizeof slot->user, "%s", l.req->user);
+    snprintf(slot->role, sizeof slot->role, "%s", l.role);
+    slot->expires = now + SESSION_MS;
+    gn_info("api: %s (%s) logged in", slot->user, slot->role);
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:I}", "token", slot->token, "user", slot->user,
+                            "role", slot->role, "expires", (json_int_t) slot->expires);
+    if (s_json_body(s, doc) != 0)
+        s_fail(s, GN_ENOMEM, NULL);
 }
 
 void
@@ -163,10 +314,14 @@ s_writes_txn(gn_txn_t *txn, void *arg)
         int rc;
         json_t *doc = NULL;
         switch (s->req->body_case) {
-        case GRIDNET__API_REQUEST__BODY_REPORT:
-            rc = gn_workflow_report(txn, api->self, s->req->report, now, s->case_id,
-                                    s->error, sizeof s->error);
+        case GRIDNET__API_REQUEST__BODY_REPORT: {
+            const uint8_t *key = gn_linksec_pii(api->linksec);
+            rc = key ? gn_pii_seal(key, s->req->report->reporter) : GN_OK;
+            if (rc == 0)
+                rc = gn_workflow_report(txn, api->self, s->req->report, now, s->case_id,
+                                        s->error, sizeof s->error);
             break;
+        }
         case GRIDNET__API_REQUEST__BODY_ACT:
             rc = gn_workflow_act(txn, api->self, s->req->act, now, &s->state,
                                  s->error, sizeof s->error);
@@ -483,6 +638,18 @@ s_reply_read(gn_api_t *api, void *sock, slot_t *s)
     int rc = gn_store_read(api->store, s_read_txn, &r);
     if (rc != 0 && s->code == 0)
         s_fail(s, rc, NULL);
+    //  Personal data leaves sealed, opened only for those who may see it.
+    const uint8_t *key = gn_linksec_pii(api->linksec);
+    bool may = s_may_see_pii(s);
+    if (rc == 0 && r.view.state)
+        rc = gn_pii_show(key, r.view.state->reporter, may);
+    for (size_t i = 0; rc == 0 && i < r.view.n_history; i++)
+        if (r.view.history[i]->state)
+            rc = gn_pii_show(key, r.view.history[i]->state->reporter, may);
+    for (size_t i = 0; rc == 0 && i < r.list.n_cases; i++)
+        rc = gn_pii_show(key, r.list.cases[i]->reporter, may);
+    if (rc != 0 && s->code == 0)
+        s_fail(s, rc, NULL);
     s_send_reply(sock, s, &reply);
     s_view_free(&r.view);
     for (size_t i = 0; i < r.list.n_cases; i++)
@@ -524,7 +691,7 @@ gn_api_on_requests(gn_api_t *api, zsock_t *router)
         zmq_msg_close(&body);
         if (!s->req)
             s_fail(s, err, "request unreadable: expected one frame holding an ApiRequest");
-        else if (s_is_write(s->req))
+        else if (s_authenticate(api, s) == 0 && s_is_write(s->req))
             writes = true;
     }
     if (writes) {
@@ -538,7 +705,16 @@ gn_api_on_requests(gn_api_t *api, zsock_t *router)
     }
     for (size_t i = 0; i < api->nslots; i++) {
         slot_t *s = &api->slots[i];
-        if (s->req && !s_is_write(s->req) && s->code == 0)
+        if (s->req && s->code == 0 && s->req->body_case == GRIDNET__API_REQUEST__BODY_LOGIN) {
+            s_login(api, s);
+            gn_api_reply_t reply = GRIDNET__API_REPLY__INIT;
+            if (s->code == 0) {
+                reply.body_case = GRIDNET__API_REPLY__BODY_JSON;
+                reply.json = s->json;
+            }
+            s_send_reply(sock, s, &reply);
+        }
+        else if (s->req && !s_is_write(s->req) && s->code == 0)
             s_reply_read(api, sock, s);
         else {
             gn_api_reply_t reply = GRIDNET__API_REPLY__INIT;

@@ -29,6 +29,11 @@ typedef void (gn_status_free_fn)(void *arg, Gridnet__NodeStatus *st);
 gn_api_t *gn_api_new(gn_store_t *store, uint64_t self, uint64_t incarnation,
                      gn_sigkey_t *signer, gn_linksec_t *linksec, gn_status_fn *status,
                      gn_status_free_fn *status_free, void *status_arg);
+
+//  Require a session for every request but login (api/auth). Without it the
+//  API socket is the node's console: requests act as a local operator, or
+//  as the --actor they name.
+void gn_api_require_login(gn_api_t *self, bool on);
 void gn_api_destroy(gn_api_t **self_p);
 
 //  Handle the requests waiting on router (up to a group's worth).

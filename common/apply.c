@@ -110,7 +110,9 @@ gn_supervision_derive(gn_case_t *c)
     for (size_t i = 0; i < c->n_supervision; i++) {
         if (c->supervision[i]->urgency > c->urgency)
             c->urgency = c->supervision[i]->urgency;
-        if (c->supervision[i]->due)   // the latest one with a deadline sets it
+        //  The latest deadline set for the current owner binds; a transfer
+        //  (new epoch) leaves earlier ones behind.
+        if (c->supervision[i]->due && c->supervision[i]->epoch == c->epoch)
             c->supervised_due = c->supervision[i]->due;
     }
 }

@@ -7,7 +7,7 @@
       idx_status  status u8 | case key                          -> ""
       idx_owner   owner u64 | case key                          -> ""
       idx_grid    grid text | NUL | case key                    -> ""
-      idx_due     due ms u64 | case key                         -> ""  (open cases)  */
+      idx_due     owner u64 | overdue u8 | due ms u64 | case key -> "" (open cases)  */
 #include "cases.h"
 #include "err.h"
 #include "ids.h"
@@ -78,10 +78,12 @@ s_index(gn_txn_t *txn, const gn_case_t *c, const uint8_t key[16], bool put)
     int rc;
     int64_t due = gn_case_due(c);
     if (due > 0) {
-        gn_put_be64(k, (uint64_t) due);
-        memcpy(k + 8, key, 16);
-        rc = put ? gn_txn_put(txn, GN_DB_IDX_DUE, k, 24, "", 0)
-                 : gn_txn_del(txn, GN_DB_IDX_DUE, k, 24);
+        gn_put_be64(k, c->owner);
+        k[8] = c->overdue ? 1 : 0;
+        gn_put_be64(k + 9, (uint64_t) due);
+        memcpy(k + 17, key, 16);
+        rc = put ? gn_txn_put(txn, GN_DB_IDX_DUE, k, 33, "", 0)
+                 : gn_txn_del(txn, GN_DB_IDX_DUE, k, 33);
         if (rc != 0 && rc != GN_ENOTFOUND)
             return rc;
     }
@@ -114,7 +116,7 @@ gn_cases_put(gn_txn_t *txn, const gn_case_t *c, const gn_case_t *old)
         return GN_EINVAL;
     if (old) {
         bool same = old->status == c->status && old->owner == c->owner
-                 && gn_case_due(old) == gn_case_due(c)
+                 && gn_case_due(old) == gn_case_due(c) && old->overdue == c->overdue
                  && strcmp(old->grid ? old->grid : "", c->grid ? c->grid : "") == 0;
         if (!same && ((rc = s_index(txn, old, key, false)) != 0
                       || (rc = s_index(txn, c, key, true)) != 0))

@@ -182,7 +182,9 @@ s_reporter_ok(const Gridnet__Reporter *r)
         && s_enum_ok(&gridnet__reporter_kind__descriptor, (int) r->kind)
         && s_field_ok(r->id)
         && s_field_ok(r->name)
-        && s_field_ok(r->phone);
+        && s_field_ok(r->phone)
+        && s_field_ok(r->id_number)
+        && s_bytes_ok(&r->sealed, 1024);
 }
 
 static bool
@@ -452,6 +454,8 @@ s_resolve_req_ok(const Gridnet__ResolveReq *r)
 static bool
 s_request_ok(const gn_api_request_t *req)
 {
+    if (!s_field_ok(req->token))
+        return false;
     switch (req->body_case) {
     case GRIDNET__API_REQUEST__BODY_REPORT:
         return req->report && s_report_req_ok(req->report);
@@ -478,6 +482,8 @@ s_request_ok(const gn_api_request_t *req)
         return req->meetings != NULL;
     case GRIDNET__API_REQUEST__BODY_AUDIT:
         return req->audit != NULL;
+    case GRIDNET__API_REQUEST__BODY_LOGIN:
+        return req->login && s_field_ok(req->login->user) && s_field_ok(req->login->password);
     default:
         return false;               //  no body
     }

@@ -61,6 +61,9 @@ s_case_fill(case_fix_t *f, uint64_t n)
     f->reporter.id = "wx-0042";
     f->reporter.name = "张三";
     f->reporter.phone = "13800000000";
+    f->reporter.id_number = "610403199001011234";
+    f->reporter.sealed.data = (uint8_t *) "sealed-bytes";
+    f->reporter.sealed.len = 12;
     f->trail [0] = VILLAGE;
     f->trail [1] = TOWN;
     f->trail [2] = DISTRICT;
@@ -119,6 +122,7 @@ s_case_fill(case_fix_t *f, uint64_t n)
     f->sv.note = "限期三日内办结";
     f->sv.due = 1700259200000;
     f->sv.urgency = 2;
+    f->sv.epoch = 2;
     f->svs [0] = &f->sv;
     f->c.supervision = f->svs;
     f->c.n_supervision = 1;
@@ -574,12 +578,16 @@ test_roundtrip_request(void **state)
 {
     gn_api_request_t req = GRIDNET__API_REQUEST__INIT;
     req.id = 987654321;
+    req.token = "0123456789abcdef0123456789abcdef";
 
     Gridnet__Reporter reporter = GRIDNET__REPORTER__INIT;
     reporter.kind = GRIDNET__REPORTER_KIND__RK_GRID_WORKER;
     reporter.id = "gw-7";
     reporter.name = "李四";
     reporter.phone = "029-1234567";
+    reporter.id_number = "610403199001011234";
+    reporter.sealed.data = (uint8_t *) "sealed-bytes";
+    reporter.sealed.len = 12;
     Gridnet__ReportReq report = GRIDNET__REPORT_REQ__INIT;
     report.grid = "610403001001-001";
     report.category = "治安";

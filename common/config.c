@@ -77,6 +77,10 @@ static const s_setting_t s_settings [] = {
       "1 = create missing keys at first start and publish the certificate to the registry" },
     { "security/insecure", S_U32, S_AT(insecure), "0", 0, 1,
       "1 = links without CURVE or an allowlist: development only, never in production" },
+    { "security/pii", S_TEXT, S_AT(pii), "", 0, 0,
+      "the district's personal-data key file; empty = <registry>/../pii_secret" },
+    { "api/auth", S_U32, S_AT(auth), "0", 0, 1,
+      "1 = operators log in (gridctl login) and act as themselves; 0 = the local console" },
 };
 #define S_COUNT (sizeof s_settings / sizeof s_settings [0])
 

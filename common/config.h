@@ -25,6 +25,9 @@ typedef struct {
     uint32_t autokeys;      // security/autokeys: 1 = create missing keys at first start
                             //   and publish the public certificate in the registry
     uint32_t insecure;      // security/insecure: 1 = plain links (development only)
+    char pii[512];          // security/pii: the district's personal-data key file
+                            //   ("" = <registry>/../pii_secret)
+    uint32_t auth;          // api/auth: 1 = every request but login needs a session
 } gn_config_t;
 
 //  Fill *cfg with defaults, then read `path` (NULL: defaults only) and check

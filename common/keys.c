@@ -695,3 +695,25 @@ gn_registry_node_of_curve(const gn_registry_t *self, const char *z85)
             return self->entries[i].node;
     return 0;
 }
+
+//  --- A key shared by the nodes of a district --------------------------------
+
+int
+gn_keys_shared(const char *dir, const char *name, bool create, uint8_t key[32])
+{
+    char path[PATH_MAX];
+    int rc = s_path(path, sizeof path, dir, name);
+    if (rc != 0)
+        return rc;
+    rc = s_read_key_text(path, key);
+    if (rc != GN_ENOTFOUND || !create)
+        return rc;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return GN_EIO;
+    if ((rc = gn_aead_key_generate(key)) != 0
+        || (rc = s_write_key_text(dir, name, "district personal-data key", 0, key)) != 0)
+        return rc;
+    gn_info("keys: created the district's personal-data key %s", path);
+    //  Another node may have created it at the same moment: use what is on disk.
+    return s_read_key_text(path, key);
+}

@@ -64,6 +64,15 @@ gn_sigkey_t *gn_keys_sigkey(gn_keys_t *self);
 //  The 32-byte data key (GN_AEAD_KEYLEN). Valid until destroy.
 const uint8_t *gn_keys_data_key(const gn_keys_t *self);
 
+//  --- A key shared by the nodes of a district ------------------------------
+
+//  Load the 32-byte key in dir/name (a key text file, 0600), or with create,
+//  make it first if it is missing. Personal data (reporters' phone and id
+//  numbers) is sealed with it at the origin and travels sealed, so every
+//  node that may show it needs the same key: on one host the nodes share
+//  the file; across hosts the operator copies it, like the registry.
+int gn_keys_shared(const char *dir, const char *name, bool create, uint8_t key[32]);
+
 //  --- The node registry -----------------------------------------------------
 
 typedef struct _gn_registry_t gn_registry_t;

@@ -20,6 +20,7 @@ struct _gn_linksec_t {
     gn_registry_t *registry;    // loaded registry
     struct timespec seen;       // registry directory mtime when loaded
     zactor_t *auth;             // the ZAP authenticator, or NULL
+    uint8_t pii[32];            // the district's personal-data key
 };
 
 static int
@@ -146,6 +147,26 @@ gn_linksec_new(const gn_config_t *cfg, char *err, size_t errlen)
                  self->keys_dir, (unsigned long long) cfg->node);
         goto fail;
     }
+    {
+        char dir[600], name[128] = "pii_secret";
+        if (cfg->pii[0]) {
+            char a[512], b[512];
+            snprintf(a, sizeof a, "%s", cfg->pii);
+            snprintf(b, sizeof b, "%s", cfg->pii);
+            snprintf(dir, sizeof dir, "%s", dirname(a));
+            snprintf(name, sizeof name, "%s", basename(b));
+        }
+        else {
+            char a[600];
+            snprintf(a, sizeof a, "%s", self->registry_dir);
+            snprintf(dir, sizeof dir, "%s", dirname(a));
+        }
+        if ((rc = gn_keys_shared(dir, name, cfg->autokeys != 0, self->pii)) != 0) {
+            snprintf(err, errlen, "cannot load the personal-data key %s/%s: %s", dir, name,
+                     gn_strerror(rc));
+            goto fail;
+        }
+    }
     if (cfg->autokeys && (rc = s_publish(self)) != 0) {
         snprintf(err, errlen, "cannot publish the certificate in %s", self->registry_dir);
         goto fail;
@@ -183,6 +204,7 @@ gn_linksec_destroy(gn_linksec_t **self_p)
         return;
     gn_linksec_t *self = *self_p;
     zactor_destroy(&self->auth);
+    gn_cleanse(self->pii, sizeof self->pii);
     gn_registry_destroy(&self->registry);
     gn_keys_destroy(&self->keys);
     free(self);
@@ -258,4 +280,10 @@ gn_registry_t *
 gn_linksec_registry(gn_linksec_t *self)
 {
     return self->registry;
+}
+
+const uint8_t *
+gn_linksec_pii(gn_linksec_t *self)
+{
+    return self->insecure ? NULL : self->pii;
 }

@@ -215,6 +215,8 @@ gn_node_new(const gn_config_t *cfg, char *err, size_t errlen)
     self->handler = gn_api_new(self->store, cfg->node, self->incarnation, s_signer(self),
                                self->linksec, s_status, s_status_free,
                                self);
+    if (self->handler)
+        gn_api_require_login(self->handler, cfg->auth != 0);
     if (!self->sync || !self->handler) {
         snprintf(err, errlen, "out of memory");
         goto fail;

@@ -27,7 +27,8 @@ typedef enum {
     GN_DB_IDX_STATUS,  // status (u8) + case key -> ""
     GN_DB_IDX_OWNER,   // owner (be64) + case key -> ""
     GN_DB_IDX_GRID,    // grid text + NUL + case key -> ""
-    GN_DB_IDX_DUE,     // deadline ms (be64) + case key -> "" (open cases only)
+    GN_DB_IDX_DUE,     // owner (be64) + overdue (u8) + deadline ms (be64) + case key -> ""
+                       //   (open cases only)
     GN_DB_LEDGER,      // op key of the verifying op -> reward entry (JSON)
     GN_DB_COUNT
 } gn_db_t;

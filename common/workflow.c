@@ -551,6 +551,7 @@ s_supervise(wf_t *w, const gn_case_t *known, const Gridnet__ActReq *req)
     sv.note = req->note;
     sv.due = req->due;
     sv.urgency = req->urgency;
+    sv.epoch = known->epoch;
     edit_t e;
     s_edit_init(&e, known);
     e.supervision[e.c.n_supervision++] = &sv;
@@ -700,7 +701,7 @@ done:
 //  The tick: overdue and the escalation policy.
 
 typedef struct {
-    int64_t now;
+    int64_t until;              // deadlines up to this time
     uint8_t keys[TICK_MAX][16]; // cases whose deadline has passed
     size_t n;
 } due_scan_t;
@@ -709,28 +710,35 @@ static int
 s_due_visit(const void *key, size_t klen, const void *val, size_t vlen, void *arg)
 {
     due_scan_t *s = arg;
-    if (klen != 24 || (int64_t) gn_get_be64(key) > s->now || s->n == TICK_MAX)
+    if (klen != 33 || (int64_t) gn_get_be64((const uint8_t *) key + 9) > s->until
+        || s->n == TICK_MAX)
         return 1;
-    memcpy(s->keys[s->n++], (const uint8_t *) key + 8, 16);
+    memcpy(s->keys[s->n++], (const uint8_t *) key + 17, 16);
     return 0;
 }
 
-int
-gn_workflow_tick(gn_txn_t *txn, uint64_t self, int64_t now, int *changed)
+//  The cases this node owns, overdue or not yet, whose deadline is <= until.
+static int
+s_due_scan(gn_txn_t *txn, uint64_t self, bool overdue, int64_t until, due_scan_t *scan)
 {
-    char err[256];
-    wf_t w = { txn, self, gn_node_level(self), now, err, sizeof err };
-    due_scan_t scan = { .now = now };
-    *changed = 0;
-    int rc = gn_txn_scan(txn, GN_DB_IDX_DUE, NULL, 0, false, 0, s_due_visit, &scan);
-    if (rc != 0)
-        return rc;
-    int64_t after;
-    if ((rc = gn_ref_escalate_after(txn, &after)) != 0)
-        return rc;
-    for (size_t i = 0; i < scan.n && rc == 0; i++) {
+    uint8_t prefix[9];
+    gn_put_be64(prefix, self);
+    prefix[8] = overdue ? 1 : 0;
+    scan->until = until;
+    scan->n = 0;
+    return gn_txn_scan(txn, GN_DB_IDX_DUE, prefix, sizeof prefix, false, sizeof prefix,
+                       s_due_visit, scan);
+}
+
+static int
+s_tick_cases(wf_t *w, due_scan_t *scan, int64_t now, int64_t after, int *changed)
+{
+    int rc = 0;
+    gn_txn_t *txn = w->txn;
+    uint64_t self = w->self;
+    for (size_t i = 0; i < scan->n && rc == 0; i++) {
         gn_case_t *known = NULL;
-        if ((rc = gn_cases_get_key(txn, scan.keys[i], &known)) != 0)
+        if ((rc = gn_cases_get_key(txn, scan->keys[i], &known)) != 0)
             return rc == GN_ENOTFOUND ? GN_OK : rc;
         int64_t due = gn_case_due(known);
         if (known->owner == self && s_open(known) && due && due <= now) {
@@ -738,16 +746,39 @@ gn_workflow_tick(gn_txn_t *txn, uint64_t self, int64_t now, int *changed)
                 edit_t e;
                 s_edit_init(&e, known);
                 e.c.overdue = true;
-                rc = s_write(&w, known, &e, ACT(OVERDUE), "system", "deadline passed", 0, NULL);
+                rc = s_write(w, known, &e, ACT(OVERDUE), "system", "deadline passed", 0, NULL);
                 ++*changed;
             }
-            else if (after > 0 && w.level > 1 && now >= due + after) {
-                rc = s_escalate(&w, known, gn_node_parent(self), "system",
+            else if (after > 0 && w->level > 1 && now >= due + after) {
+                rc = s_escalate(w, known, gn_node_parent(self), "system",
                                 "overdue past the policy's limit: escalated");
                 ++*changed;
             }
         }
         gn_codec_free_case(&known);
+    }
+    return rc;
+}
+
+int
+gn_workflow_tick(gn_txn_t *txn, uint64_t self, int64_t now, int *changed)
+{
+    char err[256];
+    wf_t w = { txn, self, gn_node_level(self), now, err, sizeof err };
+    *changed = 0;
+    int64_t after;
+    int rc = gn_ref_escalate_after(txn, &after);
+    if (rc != 0)
+        return rc;
+    //  Not yet flagged and past their deadline; then flagged long enough
+    //  for the policy (never at the district: there is no level above).
+    due_scan_t scan;
+    for (int pass = 0; pass < 2 && rc == 0; pass++) {
+        if (pass == 1 && (after <= 0 || w.level == 1))
+            break;
+        if ((rc = s_due_scan(txn, self, pass == 1, pass == 0 ? now : now - after, &scan)) != 0)
+            return rc;
+        rc = s_tick_cases(&w, &scan, now, after, changed);
     }
     return rc;
 }

@@ -86,5 +86,45 @@ rc=0; out=$(gn_ctl $V1 audit 2>&1) || rc=$?
 grep -q "feed .*op $V1/\|op $V1/" <<<"$out" || fail "audit did not name the altered op: $out"
 ok "a byte flipped in the LMDB file is found by the audit: $(grep -m1 'op ' <<<"$out" | sed 's/^ *//')"
 
-for code in $V1 $V3 $T $D; do gn_stop "$code"; done
+# ---- 6. personal data sealed at rest, shown only to roles that may see it ----
+pid=$(gn_ctl $V1 report --grid $V1-003 --category 矛盾纠纷 --title "邻里纠纷" --reporter-kind citizen \
+        --reporter-name 张女士 --phone 13912345678)
+wait_until 30 "gn_ctl $D --json show $pid >/dev/null 2>&1"
+gn_ctl $D --json show "$pid" | jq -e '.state.reporter.phone == "13912345678"' >/dev/null ||
+  fail "the district console does not show the phone: $(gn_ctl $D --json show "$pid" | jq -c .state.reporter)"
+for n in $V1 $T $D; do
+  ! grep -q -a 13912345678 "$GN_TMP/$n/db/data.mdb" || fail "the phone number is in clear in $n's LMDB file"
+done
+ok "a reporter's phone is sealed in every LMDB file and opened for the console"
+
+# ---- 7. operators log in; roles hold ----
+T2=610403002000
+hash_op=$(GRIDNET_PASSWORD=s3cret-op "$GRIDCTL" hash-password)
+hash_gw=$(GRIDNET_PASSWORD=s3cret-gw "$GRIDCTL" hash-password)
+gn_ctl $D ref set staff/op-t2 "{\"role\":\"town_operator\",\"node\":$T2,\"password\":\"$hash_op\"}" >/dev/null
+gn_ctl $D ref set staff/gw-t2 "{\"role\":\"grid_worker\",\"node\":$T2,\"password\":\"$hash_gw\"}" >/dev/null
+gn_start town $T2 $D -s api/auth=1
+rc=0; gn_ctl $T2 status >/dev/null 2>"$GN_TMP/err" || rc=$?
+[ "$rc" -eq 1 ] && grep -q "log in first" "$GN_TMP/err" || fail "a request without a session was served (exit $rc)"
+wait_until 30 "GRIDNET_PASSWORD=s3cret-op gn_ctl $T2 login --user op-t2 >/dev/null 2>&1"
+rc=0; GRIDNET_PASSWORD=wrong gn_ctl $T2 login --user op-t2 >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 1 ] || fail "a wrong password logged in (exit $rc)"
+op_token=$(GRIDNET_PASSWORD=s3cret-op gn_ctl $T2 --json login --user op-t2 | jq -r .token)
+gw_token=$(GRIDNET_PASSWORD=s3cret-gw gn_ctl $T2 --json login --user gw-t2 | jq -r .token)
+cid=$(GRIDNET_TOKEN=$op_token gn_ctl $T2 report --grid 610403002101-001 --category 矛盾纠纷 \
+        --title "漏水纠纷" --phone 13800001111 --actor someone-else)
+GRIDNET_TOKEN=$op_token gn_ctl $T2 --json show "$cid" > "$GN_TMP/op.json"
+jq -e '.state.reporter.phone == "13800001111" and .history[0].actor == "op-t2"' "$GN_TMP/op.json" >/dev/null ||
+  fail "operator view: $(jq -c '[.state.reporter, .history[0].actor]' "$GN_TMP/op.json")"
+GRIDNET_TOKEN=$gw_token gn_ctl $T2 --json show "$cid" | jq -e '.state.reporter.phone == "***"' >/dev/null ||
+  fail "a grid worker sees the phone"
+before=$(GRIDNET_TOKEN=$op_token gn_ctl $T2 --json show "$cid")
+rc=0; GRIDNET_TOKEN=$gw_token gn_ctl $T2 accept "$cid" >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 1 ] || fail "a grid worker accepted a case (exit $rc)"
+[ "$before" = "$(GRIDNET_TOKEN=$op_token gn_ctl $T2 --json show "$cid")" ] || fail "the refused accept changed the case"
+rc=0; GRIDNET_TOKEN=bogus gn_ctl $T2 status >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 1 ] || fail "a made-up token was accepted (exit $rc)"
+ok "login required: sessions act as their user, a grid worker sees *** and may not accept"
+
+for code in $V1 $V3 $T2 $T $D; do gn_stop "$code"; done
 gn_done
