@@ -61,7 +61,7 @@ enum {
     OPT_ASSIGNEE, OPT_PASS, OPT_FAIL, OPT_RATING, OPT_EVIDENCE, OPT_DUPLICATE_OF, OPT_DUE,
     OPT_DUE_IN, OPT_URGENCY, OPT_COMMENT, OPT_OVERDUE, OPT_ALL, OPT_DATE, OPT_CHAIR,
     OPT_ATTEND, OPT_CASE, OPT_TEXT, OPT_TASK, OPT_WORKER, OPT_FROM, OPT_DIR, OPT_NODE_CODE,
-    OPT_REGISTRY, OPT_FORCE, OPT_USER,
+    OPT_REGISTRY, OPT_FORCE, OPT_USER, OPT_CHILD,
 };
 
 typedef struct {
@@ -515,6 +515,7 @@ s_body_ok(const gn_api_reply_t *reply, Gridnet__ApiReply__BodyCase want)
     case GRIDNET__API_REPLY__BODY_STATE:   return reply->state != NULL;
     case GRIDNET__API_REPLY__BODY_STATUS:  return reply->status != NULL;
     case GRIDNET__API_REPLY__BODY_JSON:    return reply->json && *reply->json;
+    case GRIDNET__API_REPLY__BODY_DIGEST:  return reply->digest != NULL;
     default:                               return false;
     }
 }
@@ -1573,20 +1574,23 @@ s_cmd_status(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
         putchar('\n');
 
         static const char *const header[] = {
-            "PEER", "ROLE", "UP/DOWN", "SENT", "ACKED", "APPLIED", "PEER HEAD", "LAST SEEN",
-            "LAST ERROR"
+            "PEER", "ROLE", "UP/DOWN", "SENT", "ACKED", "APPLIED", "PEER HEAD", "LAG OPS",
+            "LAG S", "LAST SEEN", "LAST ERROR"
         };
-        table_t *table = s_table_new("lllrrrrll", header);
+        table_t *table = s_table_new("lllrrrrrrll", header);
         int err = table ? 0 : GN_ENOMEM;
         for (size_t i = 0; i < st->n_links && err == 0; i++) {
             const Gridnet__LinkStatus *l = st->links[i];
             char peer[NUM_TEXT_MAX], sent[NUM_TEXT_MAX], acked[NUM_TEXT_MAX];
-            char applied[NUM_TEXT_MAX], head[NUM_TEXT_MAX], seen[32];
+            char applied[NUM_TEXT_MAX], head[NUM_TEXT_MAX], seen[32], lag[NUM_TEXT_MAX];
+            char lags[32];
+            snprintf(lags, sizeof lags, "%.1f", (double) l->lag_ms / 1000.0);
             const char *row[] = {
                 s_node(l->peer, peer), l->role && *l->role ? l->role : "-",
                 l->connected ? "up" : "down", s_u64(l->sent, sent), s_u64(l->acked, acked),
-                s_u64(l->applied, applied), s_u64(l->peer_head, head),
-                s_time(l->last_seen, seen), l->last_error && *l->last_error ? l->last_error : "-",
+                s_u64(l->applied, applied), s_u64(l->peer_head, head), s_u64(l->lag_ops, lag),
+                lags, s_time(l->last_seen, seen),
+                l->last_error && *l->last_error ? l->last_error : "-",
             };
             err = s_table_add(table, row);
         }
@@ -2725,6 +2729,144 @@ s_cmd_hash_password(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
 }
 
 //  --------------------------------------------------------------------------
+//  Verify: a node's digest of each child's subtree against the child's own.
+
+static const struct option s_verify_tree_opts[] = {
+    { "child", required_argument, NULL, OPT_CHILD },
+    { NULL, 0, NULL, 0 }
+};
+
+//  One call to the node at endpoint (not the one the options name).
+static int
+s_call_at(gridctl_t *self, const char *endpoint, gn_api_request_t *req,
+          Gridnet__ApiReply__BodyCase want, gn_api_reply_t **reply)
+{
+    char saved[sizeof self->endpoint];
+    gn_client_t *client = gn_client_new(endpoint, self->timeout_ms);
+    if (!client)
+        return s_usage("cannot use node endpoint '%s'", endpoint);
+    snprintf(saved, sizeof saved, "%s", self->endpoint);
+    snprintf(self->endpoint, sizeof self->endpoint, "%s", endpoint);
+    int rc = s_call_on(self, client, req, want, reply);
+    snprintf(self->endpoint, sizeof self->endpoint, "%s", saved);
+    gn_client_destroy(&client);
+    return rc;
+}
+
+//  The digest a node at endpoint holds of root's subtree (caller frees reply).
+static int
+s_digest_of(gridctl_t *self, const char *endpoint, uint64_t root, gn_api_reply_t **reply)
+{
+    Gridnet__DigestReq dr = GRIDNET__DIGEST_REQ__INIT;
+    dr.root = root;
+    gn_api_request_t req = GRIDNET__API_REQUEST__INIT;
+    req.body_case = GRIDNET__API_REQUEST__BODY_DIGEST;
+    req.digest = &dr;
+    return s_call_at(self, endpoint, &req, GRIDNET__API_REPLY__BODY_DIGEST, reply);
+}
+
+static const Gridnet__DigestItem *
+s_digest_find(const Gridnet__Digest *d, uint64_t origin)
+{
+    for (size_t i = 0; i < d->n_items; i++)
+        if (d->items[i]->origin == origin)
+            return d->items[i];
+    return NULL;
+}
+
+//  Compare two digests; print one line per origin that differs.
+static size_t
+s_digest_diff(uint64_t child, const Gridnet__Digest *parent, const Gridnet__Digest *mine)
+{
+    size_t diffs = 0;
+    char a[32], b[32];
+    for (int side = 0; side < 2; side++) {
+        const Gridnet__Digest *x = side ? mine : parent, *y = side ? parent : mine;
+        for (size_t i = 0; i < x->n_items; i++) {
+            const Gridnet__DigestItem *p = x->items[i], *q = s_digest_find(y, p->origin);
+            if (side && q)
+                continue;   // compared in the first pass
+            if (q && q->count == p->count && q->max_seq == p->max_seq
+                && q->hash.len == p->hash.len && memcmp(q->hash.data, p->hash.data, p->hash.len) == 0)
+                continue;
+            diffs++;
+            if (!q)
+                printf("  %s: origin %s: only the %s holds it (%llu ops, max seq %llu)\n",
+                       s_node(child, a), s_node(p->origin, b), side ? "child" : "parent",
+                       (unsigned long long) p->count, (unsigned long long) p->max_seq);
+            else
+                printf("  %s: origin %s: parent %llu ops (max %llu), child %llu ops (max %llu)%s\n",
+                       s_node(child, a), s_node(p->origin, b), (unsigned long long) p->count,
+                       (unsigned long long) p->max_seq, (unsigned long long) q->count,
+                       (unsigned long long) q->max_seq,
+                       q->count == p->count ? ": same count, different bytes" : "");
+        }
+    }
+    return diffs;
+}
+
+static int
+s_cmd_verify_tree(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
+{
+    const char *children[64];
+    size_t n = 0;
+    int c;
+    while ((c = s_getopt(self, cmd, argc, argv)) != OPT_END) {
+        switch (c) {
+        case OPT_FAILED: return EXIT_USAGE;
+        case OPT_HELP: return 0;
+        case OPT_CHILD:
+            if (n == 64)
+                return s_usage("verify: at most 64 --child");
+            children[n++] = optarg;
+            break;
+        default: return EXIT_USAGE;
+        }
+    }
+    if (n == 0)
+        return s_usage("verify needs --child DATADIR|ENDPOINT for each child to compare");
+    int rc = s_resolve(self);
+    if (rc != 0)
+        return rc;
+    char parent[sizeof self->endpoint];
+    snprintf(parent, sizeof parent, "%s", self->endpoint);
+    size_t diffs = 0, origins = 0;
+    for (size_t i = 0; i < n; i++) {
+        char endpoint[512];
+        if (strncmp(children[i], "tcp://", 6) == 0 || strncmp(children[i], "ipc://", 6) == 0)
+            snprintf(endpoint, sizeof endpoint, "%s", children[i]);
+        else if (gn_endpoints_read(children[i], "api", endpoint, sizeof endpoint) != 0)
+            return s_error("verify: no endpoints file in %s", children[i]), EXIT_UNREACHABLE;
+        //  The child's own digest first: it says who the child is.
+        gn_api_reply_t *mine = NULL, *theirs = NULL, *st = NULL;
+        Gridnet__StatusReq sreq = GRIDNET__STATUS_REQ__INIT;
+        gn_api_request_t req = GRIDNET__API_REQUEST__INIT;
+        req.body_case = GRIDNET__API_REQUEST__BODY_STATUS;
+        req.status = &sreq;
+        if ((rc = s_call_at(self, endpoint, &req, GRIDNET__API_REPLY__BODY_STATUS, &st)) != 0)
+            return rc;
+        uint64_t child = st->status->node;
+        gn_codec_free_reply(&st);
+        if ((rc = s_digest_of(self, endpoint, child, &mine)) != 0)
+            return rc;
+        if ((rc = s_digest_of(self, parent, child, &theirs)) != 0) {
+            gn_codec_free_reply(&mine);
+            return rc;
+        }
+        origins += mine->digest->n_items;
+        diffs += s_digest_diff(child, theirs->digest, mine->digest);
+        gn_codec_free_reply(&mine);
+        gn_codec_free_reply(&theirs);
+    }
+    if (diffs) {
+        s_error("verify: %zu origin(s) differ between the node and its children", diffs);
+        return EXIT_REFUSED;
+    }
+    printf("verify ok: %zu child subtree(s), %zu origin(s), digests equal\n", n, origins);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
 //  Audit: the node recomputes its chains and checks its seals.
 
 static int
@@ -2852,6 +2994,8 @@ static const cmd_t s_commands[] = {
       "open a session; prints export GRIDNET_TOKEN=..., which later commands send" },
     { "hash-password", s_cmd_hash_password, NULL, "   (password: $GRIDNET_PASSWORD or stdin)",
       "an scrypt hash for staff/<id>.password in reference data; no node is asked" },
+    { "verify-tree", s_cmd_verify_tree, s_verify_tree_opts, "--child DATADIR|ENDPOINT ...",
+      "compare the node's digest of each child's subtree with the child's own (I5)" },
     { "audit", s_cmd_audit, NULL, "",
       "check the node's feed and op chains, seals and case states; names the first bad record" },
     { "keygen", s_cmd_keygen, s_keygen_opts, "--dir DIR --node CODE [--registry DIR] [--force]",

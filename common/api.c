@@ -493,6 +493,7 @@ typedef struct {
     Gridnet__CaseView view;     // show
     Gridnet__CaseList list;     // list
     Gridnet__NodeStatus status; // status
+    Gridnet__Digest digest;     // digest
     char next[GN_CASE_ID_MAX];  // list continuation
 } read_t;
 
@@ -571,6 +572,14 @@ s_read_txn(gn_txn_t *txn, void *arg)
         reply->json = r->slot->json;
         return GN_OK;
     }
+    case GRIDNET__API_REQUEST__BODY_DIGEST: {
+        uint64_t root = req->digest->root ? req->digest->root : r->api->self;
+        if ((rc = gn_digest(txn, root, &r->digest)) != 0)
+            return rc;
+        reply->body_case = GRIDNET__API_REPLY__BODY_DIGEST;
+        reply->digest = &r->digest;
+        return GN_OK;
+    }
     case GRIDNET__API_REQUEST__BODY_AUDIT: {
         json_t *doc = NULL;
         if ((rc = gn_audit(txn, r->api->self, gn_linksec_registry(r->api->linksec), &doc)) != 0
@@ -635,6 +644,7 @@ s_reply_read(gn_api_t *api, void *sock, slot_t *s)
     gridnet__case_view__init(&r.view);
     gridnet__case_list__init(&r.list);
     gridnet__node_status__init(&r.status);
+    gridnet__digest__init(&r.digest);
     int rc = gn_store_read(api->store, s_read_txn, &r);
     if (rc != 0 && s->code == 0)
         s_fail(s, rc, NULL);
@@ -657,6 +667,7 @@ s_reply_read(gn_api_t *api, void *sock, slot_t *s)
     free(r.list.cases);
     if (api->status_free)
         api->status_free(api->status_arg, &r.status);
+    gn_digest_free(&r.digest);
 }
 
 int

@@ -1,6 +1,7 @@
 /*  audit.c -- recompute the chains and compare (see audit.h).  */
 #include "audit.h"
 #include "apply.h"
+#include "crypto.h"
 #include "cases.h"
 #include "codec.h"
 #include "err.h"
@@ -199,4 +200,90 @@ gn_audit(gn_txn_t *txn, uint64_t self, gn_registry_t *registry, json_t **report)
                         "ops_checked", a.ops_checked, "seals_verified", a.seals_verified,
                         "cases_checked", a.cases_checked, "problems", a.problems);
     return *report ? GN_OK : GN_ENOMEM;
+}
+
+// ---------------------------------------------------------------------------
+//  Digests: what a node holds of each origin below a root.
+
+typedef struct {
+    uint64_t root;
+    Gridnet__Digest *d;
+    size_t cap;
+    gn_sha256_t *hash;          // running hash of the current origin
+    Gridnet__DigestItem *item;  // the current origin's item
+} digest_t;
+
+static int
+s_digest_close(digest_t *g)
+{
+    if (!g->item)
+        return GN_OK;
+    g->item->hash.data = malloc(GN_SHA256_LEN);
+    if (!g->item->hash.data)
+        return GN_ENOMEM;
+    g->item->hash.len = GN_SHA256_LEN;
+    int rc = gn_sha256_final(g->hash, g->item->hash.data);
+    g->item = NULL;
+    return rc;
+}
+
+static int
+s_digest_visit(const void *key, size_t klen, const void *val, size_t vlen, void *arg)
+{
+    digest_t *g = arg;
+    uint64_t origin, seq;
+    if (klen != 16)
+        return GN_ESTORE;
+    gn_op_key_split(key, &origin, &seq);
+    if (!gn_node_in_subtree(origin, g->root))
+        return 0;
+    int rc;
+    if (!g->item || g->item->origin != origin) {
+        if ((rc = s_digest_close(g)) != 0)
+            return rc;
+        if (g->d->n_items == g->cap) {
+            size_t cap = g->cap ? g->cap * 2 : 16;
+            Gridnet__DigestItem **grown = realloc(g->d->items, cap * sizeof *grown);
+            if (!grown)
+                return GN_ENOMEM;
+            g->d->items = grown;
+            g->cap = cap;
+        }
+        Gridnet__DigestItem *item = malloc(sizeof *item);
+        if (!item)
+            return GN_ENOMEM;
+        gridnet__digest_item__init(item);
+        item->origin = origin;
+        g->d->items[g->d->n_items++] = item;
+        g->item = item;
+    }
+    g->item->count++;
+    g->item->max_seq = seq;
+    return gn_sha256_update(g->hash, val, vlen);
+}
+
+int
+gn_digest(gn_txn_t *txn, uint64_t root, Gridnet__Digest *d)
+{
+    digest_t g = { .root = root, .d = d };
+    int rc = gn_sha256_new(&g.hash);
+    if (rc != 0)
+        return rc;
+    rc = gn_txn_scan(txn, GN_DB_OPS, NULL, 0, false, 0, s_digest_visit, &g);
+    if (rc == 0)
+        rc = s_digest_close(&g);
+    gn_sha256_destroy(&g.hash);
+    return rc;
+}
+
+void
+gn_digest_free(Gridnet__Digest *d)
+{
+    for (size_t i = 0; i < d->n_items; i++) {
+        free(d->items[i]->hash.data);
+        free(d->items[i]);
+    }
+    free(d->items);
+    d->items = NULL;
+    d->n_items = 0;
 }

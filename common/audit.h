@@ -11,6 +11,7 @@
     The report names the first bad record of each kind.  */
 #ifndef GN_AUDIT_H
 #define GN_AUDIT_H
+#include "codec.h"
 #include "keys.h"
 #include "store.h"
 
@@ -20,5 +21,12 @@
 //  *report gets {"ok": bool, "feed_records", "ops_checked", "seals_verified",
 //  "cases_checked", "problems": [{"what", "where", "why"}]} (caller owns).
 int gn_audit(gn_txn_t *txn, uint64_t self, gn_registry_t *registry, json_t **report);
+
+//  Per origin below root: how many ops this node holds, the highest seq and
+//  SHA-256 over their bytes in seq order. After the links heal, a child's
+//  digest of its own subtree equals its parent's digest of that subtree
+//  (I5). Fills d (release with gn_digest_free).
+int gn_digest(gn_txn_t *txn, uint64_t root, Gridnet__Digest *d);
+void gn_digest_free(Gridnet__Digest *d);
 
 #endif

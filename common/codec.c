@@ -482,6 +482,8 @@ s_request_ok(const gn_api_request_t *req)
         return req->meetings != NULL;
     case GRIDNET__API_REQUEST__BODY_AUDIT:
         return req->audit != NULL;
+    case GRIDNET__API_REQUEST__BODY_DIGEST:
+        return req->digest && (req->digest->root == 0 || gn_node_level(req->digest->root) != 0);
     case GRIDNET__API_REQUEST__BODY_LOGIN:
         return req->login && s_field_ok(req->login->user) && s_field_ok(req->login->password);
     default:
@@ -554,6 +556,8 @@ s_reply_ok(const gn_api_reply_t *rep)
         return rep->status && s_node_status_ok(rep->status);
     case GRIDNET__API_REPLY__BODY_JSON:
         return s_text_ok(rep->json, GN_REPLY_MAX);
+    case GRIDNET__API_REPLY__BODY_DIGEST:
+        return rep->digest && s_digest_ok(rep->digest);
     default:
         return false;
     }

@@ -33,6 +33,7 @@ typedef struct {
     int64_t last_progress;      // ms: last ACK that moved acked (or stream start)
     //  Inbound: the peer's feed to us.
     uint64_t applied;           // peer's feed seq we committed through (also on disk)
+    int64_t applied_at;         // ms: when applied last moved
     uint64_t peer_head;         // peer's feed head, last heard
     uint64_t peer_incarnation;  // peer's incarnation, last heard
     int64_t last_recv;          // ms: last message from the peer
@@ -630,6 +631,8 @@ s_on_batch(gn_sync_t *self, link_t *link, const Gridnet__Batch *batch)
                      gn_strerror(rc));
         return;   // no ACK: the sender resends after its progress timeout
     }
+    if (w.cursor > link->applied)
+        link->applied_at = s_now();
     link->applied = w.cursor;
     if (batch->to_seq > link->peer_head)
         link->peer_head = batch->to_seq;
@@ -1100,7 +1103,7 @@ gn_sync_tick(gn_sync_t *self, int64_t now)
 }
 
 static Gridnet__LinkStatus *
-s_link_status(const link_t *link)
+s_link_status(const link_t *link, uint64_t head)
 {
     Gridnet__LinkStatus *ls = malloc(sizeof *ls);
     if (!ls)
@@ -1114,6 +1117,16 @@ s_link_status(const link_t *link)
     ls->applied = link->applied;
     ls->peer_head = link->peer_head;
     ls->last_seen = link->last_recv ? zclock_time() - (s_now() - link->last_recv) : 0;
+    //  Up: our backlog the parent has not confirmed. Down: the child's
+    //  backlog we have not applied (as far as its last word tells).
+    if (link->is_parent) {
+        ls->lag_ops = head > link->acked ? head - link->acked : 0;
+        ls->lag_ms = ls->lag_ops ? s_now() - link->last_progress : 0;
+    }
+    else {
+        ls->lag_ops = link->peer_head > link->applied ? link->peer_head - link->applied : 0;
+        ls->lag_ms = ls->lag_ops && link->applied_at ? s_now() - link->applied_at : 0;
+    }
     ls->last_error = strdup(link->last_error);
     if (!ls->last_error) {
         free(ls);
@@ -1132,11 +1145,11 @@ gn_sync_status(gn_sync_t *self, Gridnet__NodeStatus *st)
         return GN_ENOMEM;
     if (self->parent) {
         st->parent = self->parent->peer;
-        if (!(st->links[st->n_links++] = s_link_status(self->parent)))
+        if (!(st->links[st->n_links++] = s_link_status(self->parent, st->feed_head)))
             return GN_ENOMEM;
     }
     for (size_t i = 0; i < self->nchildren; i++)
-        if (!(st->links[st->n_links++] = s_link_status(self->children[i])))
+        if (!(st->links[st->n_links++] = s_link_status(self->children[i], st->feed_head)))
             return GN_ENOMEM;
     return GN_OK;
 }

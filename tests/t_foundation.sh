@@ -185,6 +185,13 @@ for v in $V1 $V3; do
 done
 ok "a sample of the crash-time cases is identical at origin and district"
 
+# ---- digests: each child's subtree is the same at the child and at its parent (I5) ----
+wait_until 60 "gn_ctl $T verify-tree --child '$GN_TMP/$V1' --child '$GN_TMP/$V3' >/dev/null 2>&1"
+wait_until 60 "gn_ctl $D verify-tree --child '$GN_TMP/$T' >/dev/null 2>&1"
+gn_ctl $T --json status | jq -e '[.links[] | select(.role == "parent")][0].lag_ops // 0 | . == 0' >/dev/null ||
+  fail "the town reports a lag to the district after convergence: $(gn_ctl $T --json status | jq -c .links)"
+ok "digests of every subtree equal at child and parent; no lag left"
+
 # ---- 5. clean stop ----
 for code in $V1 $V3 $T $D; do gn_stop "$code"; done
 ok "every node exited 0 on SIGTERM"
