@@ -701,6 +701,8 @@ test_roundtrip_reply(void **state)
         link [i].peer_head = 11;
         link [i].last_seen = 1700000000000;
         link [i].last_error = "timed out";
+        link [i].lag_ops = 40 + i;
+        link [i].lag_ms = 1500;
     }
     Gridnet__NodeStatus status = GRIDNET__NODE_STATUS__INIT;
     status.node = TOWN;
