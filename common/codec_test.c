@@ -479,6 +479,7 @@ test_roundtrip_envelope(void **state)
     hello.head = 77;
     hello.down_cursor = 66;
     hello.credit = 8;
+    hello.parent_store = 0x1234567890abcdefULL;
     env.body_case = GRIDNET__ENVELOPE__BODY_HELLO;
     env.hello = &hello;
     s_roundtrip(&env.base);
@@ -491,6 +492,7 @@ test_roundtrip_envelope(void **state)
     welcome.head = 1234;
     welcome.op_seq = 4321;
     welcome.case_n = 17;
+    welcome.store = 0xfedcba0987654321ULL;
     uint8_t chain [32];
     memset(chain, 7, sizeof chain);
     welcome.chain.data = chain;

@@ -39,6 +39,8 @@ struct _gn_node_t {
     zsock_t *pipe;              // actor pipe, or NULL
     uint64_t published;         // feed seq published through
     int64_t duties_at;          // ms (monotonic): when the periodic duties run next
+    int64_t started;            // ms (monotonic): when the loop started
+    bool api_open;              // the API socket is being served
 };
 
 //  The node's signing key, NULL when it runs insecure.
@@ -95,13 +97,23 @@ s_write_endpoints(gn_node_t *self, char *err, size_t errlen)
     return GN_OK;
 }
 
+//  Count this start; give a new store its random id (a parent's children
+//  tell from it that their cursors point into another copy).
 static int
 s_incarnation_txn(gn_txn_t *txn, void *arg)
 {
-    uint64_t *inc = arg;
+    uint64_t *inc = arg, id;
     int rc = gn_meta_get(txn, "incarnation", inc);
     if (rc == 0)
         rc = gn_meta_put(txn, "incarnation", ++*inc);
+    if (rc == 0)
+        rc = gn_meta_get(txn, "store_id", &id);
+    if (rc == 0 && id == 0) {
+        while (id == 0 && (rc = gn_random(&id, sizeof id)) == 0)
+            ;
+        if (rc == 0)
+            rc = gn_meta_put(txn, "store_id", id);
+    }
     return rc;
 }
 
@@ -314,11 +326,34 @@ s_on_api(zloop_t *loop, zsock_t *sock, void *arg)
     return 0;
 }
 
+
+//  Serve the API once the parent confirmed our counters, or once the
+//  startup wait is over (then the parent is away and we work offline).
+//  Requests that came meanwhile waited in the socket, not lost.
+static void
+s_api_open(gn_node_t *self, int64_t now)
+{
+    if (self->api_open)
+        return;
+    bool welcomed = gn_sync_welcomed(self->sync);
+    if (!welcomed && now - self->started < (int64_t) self->cfg.startup_ms)
+        return;
+    if (zloop_reader(self->loop, self->api, s_on_api, self) != 0) {
+        gn_error("node: cannot serve the API");
+        return;
+    }
+    self->api_open = true;
+    if (!welcomed)
+        gn_warn("node: no word from the parent in %u ms: taking requests offline",
+                self->cfg.startup_ms);
+}
+
 static int
 s_on_parent(zloop_t *loop, zsock_t *sock, void *arg)
 {
     gn_node_t *self = arg;
     gn_sync_on_parent(self->sync);
+    s_api_open(self, zclock_mono());
     s_after(self);
     return 0;
 }
@@ -382,6 +417,7 @@ s_on_tick(zloop_t *loop, int timer_id, void *arg)
     int64_t now = zclock_mono();
     s_up_renew(self, now);
     gn_sync_tick(self->sync, now);
+    s_api_open(self, now);
     if (now >= self->duties_at) {
         self->duties_at = now + self->cfg.tick_ms;
         duties_t d = { .self = self->cfg.node, .signer = s_signer(self) };
@@ -419,8 +455,8 @@ gn_node_run(gn_node_t *self)
         tick = 10;
     if (tick > 100)
         tick = 100;
-    if (zloop_reader(self->loop, self->api, s_on_api, self) != 0
-        || (self->up && zloop_reader(self->loop, self->up, s_on_parent, self) != 0)
+    self->started = zclock_mono();
+    if ((self->up && zloop_reader(self->loop, self->up, s_on_parent, self) != 0)
         || (self->down && zloop_reader(self->loop, self->down, s_on_children, self) != 0)
         || (self->pipe && zloop_reader(self->loop, self->pipe, s_on_pipe, self) != 0)
         || zloop_timer(self->loop, tick, 0, s_on_tick, self) < 0)
@@ -428,6 +464,7 @@ gn_node_run(gn_node_t *self)
     if (self->pipe)
         zloop_set_nonstop(self->loop, true);   // an actor stops on $TERM only
     gn_sync_tick(self->sync, zclock_mono());   // say HELLO right away
+    s_api_open(self, zclock_mono());           // at once at the district
     gn_info("node: ready (level %d, incarnation %llu)", self->level,
             (unsigned long long) self->incarnation);
     zloop_start(self->loop);

@@ -41,6 +41,7 @@ typedef struct {
     int64_t hello_sent;         // ms: last HELLO (child side)
     int64_t hello_backoff;      // ms until the next HELLO while no WELCOME came
     int64_t down_since;         // ms: when the session was last lost (or the socket made)
+    int64_t renew_after;        // ms without a session before the socket is replaced
     char last_error[128];       // last problem seen on this link
 } link_t;
 
@@ -54,6 +55,8 @@ struct _gn_sync_t {
     zsock_t *down;              // ROUTER for children, or NULL
     gn_linksec_t *linksec;      // checks a child's key against its claimed id
     link_t *parent;             // link up, or NULL at the district
+    uint64_t parent_store;      // the parent store our down cursor refers to (also on disk)
+    bool welcomed;              // the parent has welcomed us since the start
     link_t **children;          // links down
     size_t nchildren;           // entries in children
     size_t children_cap;        // allocated entries
@@ -109,6 +112,15 @@ s_stream_reset(gn_sync_t *self, link_t *link, uint64_t cursor, unsigned window)
     link->last_progress = s_now();
 }
 
+//  A child resumes its parent's stream where its durable cursor says.
+static int
+s_resume_txn(gn_txn_t *txn, void *arg)
+{
+    gn_sync_t *self = arg;
+    int rc = gn_peer_cursor_get(txn, self->parent->peer, &self->parent->applied);
+    return rc ? rc : gn_meta_get(txn, "parent_store", &self->parent_store);
+}
+
 gn_sync_t *
 gn_sync_new(gn_store_t *store, const gn_config_t *cfg, uint64_t incarnation,
             zsock_t *up, zsock_t *down, gn_linksec_t *linksec)
@@ -129,6 +141,8 @@ gn_sync_new(gn_store_t *store, const gn_config_t *cfg, uint64_t incarnation,
     if (!self->entries || !self->entry_ptrs)
         goto fail;
     if (up && !(self->parent = s_link_new(gn_node_parent(cfg->node), true)))
+        goto fail;
+    if (self->parent && gn_store_read(store, s_resume_txn, self) != 0)
         goto fail;
     return self;
 fail:
@@ -227,6 +241,7 @@ s_send_hello(gn_sync_t *self)
     hello.head = head;
     hello.down_cursor = link->applied;
     hello.credit = self->cfg->window;
+    hello.parent_store = self->parent_store;
     Gridnet__Envelope env = GRIDNET__ENVELOPE__INIT;
     env.body_case = GRIDNET__ENVELOPE__BODY_HELLO;
     env.hello = &hello;
@@ -283,6 +298,10 @@ s_wants(const link_t *link, const gn_feed_rec_t *rec)
         return rec->from != link->peer && !(rec->flags & GN_FEED_BACKFILL);
     if (rec->flags & GN_FEED_CONFLICT)
         return false;
+    //  A child back from an old copy gets its own subtree's ops back whole,
+    //  seals included, so its chains and digests match ours again.
+    if (link->resync && (rec->flags & GN_FEED_SEAL))
+        return gn_node_in_subtree(rec->origin, link->peer);
     return (rec->from != link->peer || link->resync) && gn_feed_concerns(rec, link->peer);
 }
 
@@ -683,6 +702,7 @@ typedef struct {
     uint64_t self;              // this node
     uint64_t head;              // our feed head before
     bool skipped;               // counters moved (I7)
+    bool restart_down;          // the parent's store changed: our down cursor is void
 } welcome_work_t;
 
 static int
@@ -696,6 +716,16 @@ s_welcome_txn(gn_txn_t *txn, void *arg)
     if ((rc = gn_feed_head(txn, &w->head)) != 0
         || (rc = gn_meta_get(txn, "op_seq", &op_seq)) != 0
         || (rc = gn_meta_get(txn, "case_n", &case_n)) != 0)
+        return rc;
+    //  A parent with another store (wiped, replaced) starts our down stream
+    //  over: its feed seqs are not the ones our cursor counted.
+    uint64_t known;
+    if ((rc = gn_meta_get(txn, "parent_store", &known)) != 0)
+        return rc;
+    w->restart_down = known && wl->store && known != wl->store;
+    if (known != wl->store && (rc = gn_meta_put(txn, "parent_store", wl->store)) != 0)
+        return rc;
+    if (w->restart_down && (rc = gn_peer_cursor_put(txn, wl->node, 0)) != 0)
         return rc;
     if (wl->up_cursor > w->head) {
         if ((rc = gn_feed_skip_to(txn, wl->up_cursor)) != 0)
@@ -744,13 +774,27 @@ s_on_welcome(gn_sync_t *self, const Gridnet__Welcome *wl)
     if (!link->live)
         gn_info("sync: linked to parent %012llu (we resume after %llu)",
                 (unsigned long long) link->peer, (unsigned long long) wl->up_cursor);
+    if (w.restart_down) {
+        gn_warn("sync: the parent's store changed (wiped or replaced): taking its stream "
+                "from the start");
+        link->applied = 0;
+    }
+    self->parent_store = wl->store;
+    self->welcomed = true;
     link->live = true;
     link->down_since = 0;
+    link->renew_after = 0;
     link->hello_backoff = 0;
     link->last_error[0] = 0;
     link->peer_head = wl->head;
     link->peer_incarnation = wl->incarnation;
     s_stream_reset(self, link, wl->up_cursor, wl->credit);
+}
+
+bool
+gn_sync_welcomed(gn_sync_t *self)
+{
+    return !self->parent || self->welcomed;
 }
 
 bool
@@ -761,7 +805,10 @@ gn_sync_parent_stuck(gn_sync_t *self, int64_t now, int64_t ms)
         return false;
     if (!link->down_since)
         link->down_since = now;
-    return now - link->down_since >= ms;
+    //  Soon after a loss, then less and less often, up to ms.
+    if (!link->renew_after)
+        link->renew_after = self->cfg->heartbeat_ms;
+    return now - link->down_since >= (link->renew_after < ms ? link->renew_after : ms);
 }
 
 void
@@ -769,6 +816,7 @@ gn_sync_set_up(gn_sync_t *self, zsock_t *up, int64_t now)
 {
     self->up = up;
     self->parent->down_since = now;
+    self->parent->renew_after *= 2;
     self->parent->hello_backoff = 0;
     self->parent->ninflight = 0;
 }
@@ -903,6 +951,7 @@ typedef struct {
     uint64_t case_n;            // highest case counter of the child we hold
     uint64_t head;              // our feed head
     gn_chain_t chain;           // the child's op chain as we hold it
+    uint64_t store;             // our store id
 } hello_work_t;
 
 static int
@@ -913,7 +962,8 @@ s_hello_txn(gn_txn_t *txn, void *arg)
     if ((rc = gn_peer_cursor_get(txn, w->child, &w->applied)) != 0
         || (rc = gn_ops_max_seq(txn, w->child, &w->op_seq)) != 0
         || (rc = gn_cases_max_n(txn, w->child, &w->case_n)) != 0
-        || (rc = gn_chain_load(txn, w->child, &w->chain)) != 0)
+        || (rc = gn_chain_load(txn, w->child, &w->chain)) != 0
+        || (rc = gn_meta_get(txn, "store_id", &w->store)) != 0)
         return rc;
     return gn_feed_head(txn, &w->head);
 }
@@ -952,7 +1002,15 @@ s_on_hello(gn_sync_t *self, uint64_t claimed, const char *rid, const Gridnet__He
                 (unsigned long long) hello->head, (unsigned long long) w.applied);
     link->live = true;
     link->last_recv = s_now();
-    s_stream_reset(self, link, hello->down_cursor, hello->credit);
+    //  A cursor into another copy of our store (we were wiped or restored)
+    //  means nothing here: send the child everything that concerns it.
+    uint64_t down = hello->down_cursor;
+    if (hello->parent_store && hello->parent_store != w.store) {
+        s_link_error(link, "its cursor %llu refers to an older copy of this node: sending "
+                     "everything that concerns it again", (unsigned long long) down);
+        down = 0;
+    }
+    s_stream_reset(self, link, down, hello->credit);
     Gridnet__Welcome wl = GRIDNET__WELCOME__INIT;
     wl.node = self->self;
     wl.up_cursor = w.applied;
@@ -961,6 +1019,7 @@ s_on_hello(gn_sync_t *self, uint64_t claimed, const char *rid, const Gridnet__He
     wl.head = w.head;
     wl.op_seq = w.op_seq;
     wl.case_n = w.case_n;
+    wl.store = w.store;
     if (w.chain.seq == w.op_seq && w.op_seq > 0) {
         wl.chain.data = w.chain.chain;
         wl.chain.len = sizeof w.chain.chain;

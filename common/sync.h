@@ -53,6 +53,10 @@ void gn_sync_pump(gn_sync_t *self);
 //  Heartbeats, HELLO retries and liveness; now in ms.
 void gn_sync_tick(gn_sync_t *self, int64_t now);
 
+//  True once the parent has welcomed us since the start (always at the
+//  district): our counters are then past anything the parent holds (I7).
+bool gn_sync_welcomed(gn_sync_t *self);
+
 //  True if the parent link has had no session for `ms` since it last had one
 //  (or since the socket was last replaced): time to replace the socket.
 bool gn_sync_parent_stuck(gn_sync_t *self, int64_t now, int64_t ms);
