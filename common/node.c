@@ -144,7 +144,7 @@ s_up_new(gn_node_t *self, char *err, size_t errlen)
     zsock_set_heartbeat_ivl(up, hb);
     zsock_set_heartbeat_timeout(up, 3 * hb);
     zsock_set_reconnect_ivl(up, 100);
-    zsock_set_reconnect_ivl_max(up, 2000);
+    zsock_set_reconnect_ivl_max(up, 500);
     if (gn_linksec_client(self->linksec, up, err, errlen) != 0) {
         zsock_destroy(&up);
         return NULL;

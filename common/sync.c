@@ -1133,8 +1133,8 @@ gn_sync_tick(gn_sync_t *self, int64_t now)
                                   : up->hello_backoff < 25 ? 25 : up->hello_backoff * 2;
             }
         }
-        else if (up->ninflight > 0 && now - up->last_progress > 3 * hb)
-            s_parent_restart(self, "no ACK progress");
+        else if (up->ninflight > 0 && now - up->last_progress > 10 * hb)
+            s_parent_restart(self, "no ACK progress");   // a busy parent is not a lost one
         else if (now - up->last_send >= hb) {
             uint64_t head = 0;
             (void) gn_store_read(self->store, s_head_txn, &head);
@@ -1153,7 +1153,7 @@ gn_sync_tick(gn_sync_t *self, int64_t now)
             s_link_error(link, "silent for %lld ms", (long long) (now - link->last_recv));
             link->live = false;
         }
-        if (link->live && link->ninflight > 0 && now - link->last_progress > 3 * hb) {
+        if (link->live && link->ninflight > 0 && now - link->last_progress > 10 * hb) {
             s_link_error(link, "no ACK progress: resending after %llu",
                          (unsigned long long) link->acked);
             s_stream_reset(self, link, link->acked, link->window);
