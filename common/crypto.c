@@ -17,6 +17,7 @@
 #include <openssl/rand.h>
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,11 +98,29 @@ gn_memcmp_ct(const void *a, const void *b, size_t len)
 
 //  --- SHA-256 ---------------------------------------------------------------
 
+//  SHA-256 fetched once: EVP_sha256() makes OpenSSL 3 look the algorithm up
+//  again at every use, which cost more than the hashing of a small op.
+static EVP_MD *s_sha256_fetched;
+static pthread_once_t s_sha256_once = PTHREAD_ONCE_INIT;
+
+static void
+s_sha256_fetch(void)
+{
+    s_sha256_fetched = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *
+s_sha256_md(void)
+{
+    pthread_once(&s_sha256_once, s_sha256_fetch);
+    return s_sha256_fetched ? s_sha256_fetched : EVP_sha256();
+}
+
 int
 gn_sha256(const void *data, size_t len, uint8_t out[GN_SHA256_LEN])
 {
     unsigned int n = 0;
-    if (EVP_Digest(data ? data : s_empty, len, out, &n, EVP_sha256(), NULL) != 1
+    if (EVP_Digest(data ? data : s_empty, len, out, &n, s_sha256_md(), NULL) != 1
         || n != GN_SHA256_LEN)
         return s_ossl_error("sha256");
     return GN_OK;
@@ -117,7 +136,7 @@ gn_chain_next(const uint8_t prev[GN_SHA256_LEN], const void *rec, size_t len,
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     if (!ctx)
         return GN_ENOMEM;
-    if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1
+    if (EVP_DigestInit_ex(ctx, s_sha256_md(), NULL) != 1
         || EVP_DigestUpdate(ctx, prev, GN_SHA256_LEN) != 1
         || EVP_DigestUpdate(ctx, rec ? rec : s_empty, len) != 1
         || EVP_DigestFinal_ex(ctx, digest, &n) != 1
@@ -143,7 +162,7 @@ gn_sha256_new(gn_sha256_t **self_p)
         rc = GN_ENOMEM;
         goto fail;
     }
-    if (EVP_DigestInit_ex(self->ctx, EVP_sha256(), NULL) != 1) {
+    if (EVP_DigestInit_ex(self->ctx, s_sha256_md(), NULL) != 1) {
         rc = s_ossl_error("sha256 init");
         goto fail;
     }
@@ -179,7 +198,7 @@ gn_sha256_final(gn_sha256_t *self, uint8_t out[GN_SHA256_LEN])
     unsigned int n = 0;
     if (EVP_DigestFinal_ex(self->ctx, out, &n) != 1 || n != GN_SHA256_LEN)
         return s_ossl_error("sha256 final");
-    if (EVP_DigestInit_ex(self->ctx, EVP_sha256(), NULL) != 1)
+    if (EVP_DigestInit_ex(self->ctx, s_sha256_md(), NULL) != 1)
         return s_ossl_error("sha256 reinit");
     return GN_OK;
 }
