@@ -140,7 +140,12 @@ s_sv_union(const gn_case_t *base, const gn_case_t *other, gn_case_t *out,
     }
     out->supervision = buf;
     out->n_supervision = n;
-    gn_supervision_derive(out);
+    gn_supervision_derive(out);   // sorts them, oldest first
+    if (out->n_supervision > GN_SUPERVISION_MAX) {   // keep the newest: every replica alike
+        out->supervision += out->n_supervision - GN_SUPERVISION_MAX;
+        out->n_supervision = GN_SUPERVISION_MAX;
+        gn_supervision_derive(out);
+    }
     return added;
 }
 

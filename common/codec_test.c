@@ -1381,6 +1381,21 @@ test_free_and_pack(void **state)
     free(buf);
 }
 
+//  Field number 0 in a two-byte key: protobuf-c keeps it as an unknown field
+//  and would pack it back as a key it refuses (found by fuzz_envelope).
+static void
+test_field_zero(void **state)
+{
+    static const uint8_t one [] = { 0x85, 0x00, 0x00, 0x00, 0x00, 0x00 };
+    static const uint8_t reply [] = { 0x0a, 0x72, 0x00, 0x85, 0x00, 0x00, 0x00, 0x25, 0x00 };
+    int err = 0;
+    assert_null(gn_codec_unpack_op(one, sizeof one, &err));
+    assert_int_equal(err, GN_EMALFORMED);
+    assert_null(gn_codec_unpack_case(one, sizeof one, &err));
+    assert_null(gn_codec_unpack_reply(reply, sizeof reply, &err));
+    assert_int_equal(err, GN_EMALFORMED);
+}
+
 int
 main(void)
 {
@@ -1404,6 +1419,7 @@ main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_check_in_memory),
         cmocka_unit_test(test_free_and_pack),
+        cmocka_unit_test(test_field_zero),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

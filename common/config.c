@@ -67,7 +67,7 @@ static const s_setting_t s_settings [] = {
       "batches in flight per link" },
     { "sync/heartbeat", S_U32, S_AT(heartbeat_ms), "1000", 10, 600000,
       "ms between pings; a peer is dead after 3 missed" },
-    { "sync/startup", S_U32, S_AT(startup_ms), "5000", 0, 600000,
+    { "sync/startup", S_U32, S_AT(startup_ms), "3000", 0, 600000,
       "ms the API waits at start for the parent's WELCOME, so a node restored from an old "
       "copy reuses no id; after it, the node works offline" },
     { "store/map", S_U64, S_AT(map_mb), "64", 1, 1048576,

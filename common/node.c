@@ -392,7 +392,7 @@ static int s_on_parent(zloop_t *loop, zsock_t *sock, void *arg);
 static void
 s_up_renew(gn_node_t *self, int64_t now)
 {
-    if (!self->up || !gn_sync_parent_stuck(self->sync, now, 5 * (int64_t) self->cfg.heartbeat_ms))
+    if (!self->up || !gn_sync_parent_stuck(self->sync, now, 32 * (int64_t) self->cfg.heartbeat_ms))
         return;
     char err[256];
     zsock_t *fresh = s_up_new(self, err, sizeof err);

@@ -14,6 +14,10 @@
 
 #define WINDOW_MAX   32          // batches in flight per link, at most
 #define BATCH_BYTES  (1u << 20)  // a batch stops growing past this many op bytes
+#define BUDGET_MIN   (8u << 10)  // bytes in flight per link, at the least
+#define BUDGET_MAX   (8u << 20)  //                           at the most
+#define BUDGET_START (256u << 10)
+#define BUDGET_STEP  (64u << 10)
 #define DRAIN_MAX    64          // messages handled per socket wake-up
 #define SCAN_FACTOR  4           // feed records scanned per batch slot
 #define REJECTS_MAX  64          // rejects reported per batch (the rest are logged)
@@ -28,7 +32,13 @@ typedef struct {
     uint64_t sent;              // our feed seq sent through
     uint64_t acked;             // our feed seq the peer committed through
     uint64_t inflight[WINDOW_MAX];  // to_seq of unacknowledged batches, oldest first
+    int64_t inflight_at[WINDOW_MAX];    // ms: when each was sent
+    size_t inflight_bytes[WINDOW_MAX];  // op bytes in each
     unsigned ninflight;         // entries in inflight[]
+    size_t budget;              // op bytes we let be in flight: grows while ACKs come
+                                //   back within half a heartbeat, halves when they do not,
+                                //   so a slow link never holds more than it carries between
+                                //   two heartbeats, and PING/ACK never wait behind it
     unsigned window;            // batches the peer lets us have in flight
     int64_t last_progress;      // ms: last ACK that moved acked (or stream start)
     //  Inbound: the peer's feed to us.
@@ -103,11 +113,22 @@ s_link_error(link_t *link, const char *fmt, ...)
 }
 
 //  Start (or restart) our outbound stream to a link after `cursor`.
+static size_t
+s_inflight_bytes(const link_t *link)
+{
+    size_t n = 0;
+    for (unsigned i = 0; i < link->ninflight; i++)
+        n += link->inflight_bytes[i];
+    return n;
+}
+
 static void
 s_stream_reset(gn_sync_t *self, link_t *link, uint64_t cursor, unsigned window)
 {
     link->sent = link->acked = cursor;
     link->ninflight = 0;
+    if (!link->budget)
+        link->budget = BUDGET_START;
     link->window = window == 0 ? 1 : window > WINDOW_MAX ? WINDOW_MAX : window;
     link->last_progress = s_now();
 }
@@ -261,6 +282,7 @@ typedef struct {
     size_t n;                   // entries taken
     size_t bytes;               // op bytes taken
     size_t scanned;             // records looked at
+    size_t max_bytes;           // op bytes this batch may carry (the link's budget left)
     int sent;                   // 1 if a batch went out
     bool sealed;                // up a secure link: send only runs that end in a seal
     struct {
@@ -318,7 +340,7 @@ s_build_visit(uint64_t seq, const gn_feed_rec_t *rec, void *arg)
         if (rc != 0)
             return rc;
         bool hard = b->n >= GN_BATCH_ENTRIES || b->bytes + len > GN_ENVELOPE_MAX / 2;
-        if (b->n > 0 && (hard || (b->bytes + len > BATCH_BYTES && b->nopen == 0)))
+        if (b->n > 0 && (hard || (b->bytes + len > b->max_bytes && b->nopen == 0)))
             return 1;
         if (b->sealed && !s_track(b, rec, b->n, seq))
             return 1;
@@ -371,6 +393,8 @@ s_build_txn(gn_txn_t *txn, void *arg)
     env.body_case = GRIDNET__ENVELOPE__BODY_BATCH;
     env.batch = &batch;
     if (s_send(b->self, link, &env) == 0) {
+        link->inflight_at[link->ninflight] = s_now();
+        link->inflight_bytes[link->ninflight] = b->bytes;
         link->inflight[link->ninflight++] = b->to;
         link->sent = b->to;
         b->sent = 1;
@@ -382,7 +406,12 @@ static void
 s_pump_link(gn_sync_t *self, link_t *link)
 {
     while (link->live && link->ninflight < link->window) {
-        build_t b = { .self = self, .link = link };
+        size_t used = s_inflight_bytes(link);
+        if (link->ninflight > 0 && used >= link->budget)
+            return;
+        size_t left = link->budget > used ? link->budget - used : 0;
+        build_t b = { .self = self, .link = link,
+                      .max_bytes = left < BATCH_BYTES ? left : BATCH_BYTES };
         int rc = gn_store_read(self->store, s_build_txn, &b);
         if (rc != 0) {
             s_link_error(link, "reading the feed: %s", gn_strerror(rc));
@@ -673,9 +702,18 @@ s_on_ack(gn_sync_t *self, link_t *link, const Gridnet__Ack *ack)
     if (link->acked > link->sent)
         link->sent = link->acked;
     unsigned keep = 0;
-    for (unsigned i = 0; i < link->ninflight; i++)
-        if (link->inflight[i] > ack->cursor)
+    int64_t now = s_now(), half = self->cfg->heartbeat_ms / 2;
+    for (unsigned i = 0; i < link->ninflight; i++) {
+        if (link->inflight[i] > ack->cursor) {
+            link->inflight_at[keep] = link->inflight_at[i];
+            link->inflight_bytes[keep] = link->inflight_bytes[i];
             link->inflight[keep++] = link->inflight[i];
+        }
+        else if (now - link->inflight_at[i] > half)
+            link->budget = link->budget / 2 > BUDGET_MIN ? link->budget / 2 : BUDGET_MIN;
+        else if (link->inflight_bytes[i] && link->budget < BUDGET_MAX)
+            link->budget += BUDGET_STEP;
+    }
     link->ninflight = keep;
     if (ack->credit > 0)
         link->window = ack->credit > WINDOW_MAX ? WINDOW_MAX : ack->credit;

@@ -37,7 +37,7 @@ ok "audits are clean at village, town and district; seals verified above the vil
 # ---- 2. a village the town does not know ----
 mkdir -p "$GN_TMP/rogue-registry"
 cp "$GN_TMP/registry/$T" "$GN_TMP/rogue-registry/$T"
-gn_start village $V3 $T -s "security/registry=$GN_TMP/rogue-registry"
+gn_start village $V3 $T -s "security/registry=$GN_TMP/rogue-registry" -s sync/startup=300
 rogue=$(gn_ctl $V3 report --grid $V3-001 --category 治安隐患 --title "不应到达街道")
 good=$(gn_ctl $V1 report --grid $V1-002 --category 治安隐患 --title "应到达街道")
 wait_until 30 "gn_ctl $T --json show $good >/dev/null 2>&1"
