@@ -379,8 +379,12 @@ bn_keygen(const char *tag, const char *code)
     bn_path(keys, sizeof keys, name);
     snprintf(name, sizeof name, "%s/registry", tag);
     bn_path(registry, sizeof registry, name);
+    char pii[620];
+    snprintf(pii, sizeof pii, "%s/pii_secret", registry);
+    pii[strlen(pii) - strlen("registry/pii_secret")] = 0;
+    strncat(pii, "pii_secret", sizeof pii - strlen(pii) - 1);
     char *argv[] = { gridctl, "keygen", "--dir", keys, "--node", (char *) code,
-                     "--registry", registry, NULL };
+                     "--registry", registry, "--pii", pii, NULL };
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null < 0)
         bn_die("open /dev/null: %s", strerror(errno));

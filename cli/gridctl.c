@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <langinfo.h>
+#include <libgen.h>
 #include <locale.h>
 #include <math.h>
 #include <stdarg.h>
@@ -61,7 +62,7 @@ enum {
     OPT_ASSIGNEE, OPT_PASS, OPT_FAIL, OPT_RATING, OPT_EVIDENCE, OPT_DUPLICATE_OF, OPT_DUE,
     OPT_DUE_IN, OPT_URGENCY, OPT_COMMENT, OPT_OVERDUE, OPT_ALL, OPT_DATE, OPT_CHAIR,
     OPT_ATTEND, OPT_CASE, OPT_TEXT, OPT_TASK, OPT_WORKER, OPT_FROM, OPT_DIR, OPT_NODE_CODE,
-    OPT_REGISTRY, OPT_FORCE, OPT_USER, OPT_CHILD,
+    OPT_REGISTRY, OPT_FORCE, OPT_USER, OPT_CHILD, OPT_PII,
 };
 
 typedef struct {
@@ -2921,13 +2922,14 @@ static const struct option s_keygen_opts[] = {
     { "node", required_argument, NULL, OPT_NODE_CODE },
     { "registry", required_argument, NULL, OPT_REGISTRY },
     { "force", no_argument, NULL, OPT_FORCE },
+    { "pii", required_argument, NULL, OPT_PII },
     { NULL, 0, NULL, 0 }
 };
 
 static int
 s_cmd_keygen(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
 {
-    const char *dir = NULL, *registry = NULL;
+    const char *dir = NULL, *registry = NULL, *pii = NULL;
     uint64_t node = 0;
     bool force = false;
     int c;
@@ -2938,6 +2940,7 @@ s_cmd_keygen(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
         case OPT_DIR: dir = optarg; break;
         case OPT_REGISTRY: registry = optarg; break;
         case OPT_FORCE: force = true; break;
+        case OPT_PII: pii = optarg; break;
         case OPT_NODE_CODE:
             if (gn_node_parse(optarg, &node) != 0)
                 return s_usage("keygen: --node wants a 12-digit division code, got '%s'", optarg);
@@ -2947,6 +2950,19 @@ s_cmd_keygen(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
     }
     if (!dir || !node)
         return s_usage("keygen needs --dir DIR and --node CODE");
+    if (zsys_dir_create("%s", dir) != 0)
+        return s_error("keygen: cannot create %s", dir), EXIT_REFUSED;
+    if (pii) {   // the district's personal-data key, made once and copied to every host
+        char a[4096], b[4096];
+        uint8_t key[32];
+        snprintf(a, sizeof a, "%s", pii);
+        snprintf(b, sizeof b, "%s", pii);
+        int prc = gn_keys_shared(dirname(a), basename(b), true, key);
+        memset(key, 0, sizeof key);
+        if (prc != 0)
+            return s_error("keygen: personal-data key %s: %s", pii, gn_strerror(prc)),
+                   EXIT_REFUSED;
+    }
     int rc = gn_keys_generate(dir, node, force);
     if (rc == GN_EEXIST)
         return s_error("keygen: %s already holds keys (use --force to replace them)", dir),
@@ -2998,7 +3014,8 @@ static const cmd_t s_commands[] = {
       "compare the node's digest of each child's subtree with the child's own (I5)" },
     { "audit", s_cmd_audit, NULL, "",
       "check the node's feed and op chains, seals and case states; names the first bad record" },
-    { "keygen", s_cmd_keygen, s_keygen_opts, "--dir DIR --node CODE [--registry DIR] [--force]",
+    { "keygen", s_cmd_keygen, s_keygen_opts,
+      "--dir DIR --node CODE [--registry DIR] [--pii FILE] [--force]",
       "create a node's keys (CURVE, Ed25519, data key); no node is asked" },
     { "accept", s_cmd_act, s_act_opts, "ID [--note N] [--actor A]", "accept a reported case" },
     { "dispatch", s_cmd_act, s_dispatch_opts,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 struct _gn_linksec_t {
     bool insecure;              // enforce nothing (development only)
@@ -92,14 +93,28 @@ s_registry_load(gn_linksec_t *self)
 static int
 s_publish(gn_linksec_t *self)
 {
-    char src[700], dst[700];
+    char src[700], dst[700], tmp[720];
     snprintf(src, sizeof src, "%s/%012llu", self->keys_dir, (unsigned long long) self->self);
     snprintf(dst, sizeof dst, "%s/%012llu", self->registry_dir, (unsigned long long) self->self);
+    snprintf(tmp, sizeof tmp, "%s/.%012llu.%d", self->registry_dir,
+             (unsigned long long) self->self, (int) getpid());
     if (mkdir(self->registry_dir, 0755) != 0 && errno != EEXIST)
         return GN_EIO;
     zcert_t *cert = zcert_load(src);
-    int rc = cert ? zcert_save_public(cert, dst) : -1;
+    zcert_t *there = zcert_load(dst);
+    bool same = cert && there && zcert_eq(cert, there);
+    zcert_destroy(&there);
+    if (same) {   // already published: leave the file (and the others' reloads) alone
+        zcert_destroy(&cert);
+        return GN_OK;
+    }
+    //  Whole or not at all: other nodes may be reading the registry right now.
+    int rc = cert ? zcert_save_public(cert, tmp) : -1;
     zcert_destroy(&cert);
+    if (rc == 0 && rename(tmp, dst) != 0)
+        rc = -1;
+    if (rc != 0)
+        (void) unlink(tmp);
     return rc == 0 ? GN_OK : GN_EIO;
 }
 
@@ -161,8 +176,12 @@ gn_linksec_new(const gn_config_t *cfg, char *err, size_t errlen)
             snprintf(a, sizeof a, "%s", self->registry_dir);
             snprintf(dir, sizeof dir, "%s", dirname(a));
         }
-        if ((rc = gn_keys_shared(dir, name, cfg->autokeys != 0, self->pii)) != 0) {
-            snprintf(err, errlen, "cannot load the personal-data key %s/%s: %s", dir, name,
+        //  Only the district makes the personal-data key: a node that made
+        //  its own could not read what the others sealed.
+        bool create = cfg->autokeys != 0 && gn_node_level(cfg->node) == 1;
+        if ((rc = gn_keys_shared(dir, name, create, self->pii)) != 0) {
+            snprintf(err, errlen, "cannot load the personal-data key %s/%s: %s (copy the "
+                     "district's, which it creates at its first start)", dir, name,
                      gn_strerror(rc));
             goto fail;
         }

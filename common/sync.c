@@ -122,6 +122,15 @@ s_inflight_bytes(const link_t *link)
     return n;
 }
 
+//  The link lost its session with data in flight: perhaps a batch could not
+//  cross it between two heartbeats. Send much less at a time from now on.
+static void
+s_budget_cut(link_t *link)
+{
+    if (link->ninflight > 0)
+        link->budget = link->budget / 4 > BUDGET_MIN ? link->budget / 4 : BUDGET_MIN;
+}
+
 static void
 s_stream_reset(gn_sync_t *self, link_t *link, uint64_t cursor, unsigned window)
 {
@@ -651,6 +660,7 @@ s_parent_restart(gn_sync_t *self, const char *why)
     link_t *link = self->parent;
     if (link->live)
         s_link_error(link, "%s: saying HELLO again", why);
+    s_budget_cut(link);
     link->live = false;
     link->hello_backoff = 25;
     s_send_hello(self);
@@ -1159,6 +1169,7 @@ gn_sync_tick(gn_sync_t *self, int64_t now)
     if (up) {
         if (up->live && now - up->last_recv > 3 * hb) {
             s_link_error(up, "silent for %lld ms", (long long) (now - up->last_recv));
+            s_budget_cut(up);
             up->live = false;
             up->hello_backoff = 0;
         }
@@ -1189,6 +1200,7 @@ gn_sync_tick(gn_sync_t *self, int64_t now)
         link_t *link = self->children[i];
         if (link->live && now - link->last_recv > 3 * hb) {
             s_link_error(link, "silent for %lld ms", (long long) (now - link->last_recv));
+            s_budget_cut(link);
             link->live = false;
         }
         if (link->live && link->ninflight > 0 && now - link->last_progress > 10 * hb) {

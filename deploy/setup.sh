@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# deploy/setup.sh [--asan] -- install the build dependencies (Debian 12) and build gridnet.
+# deploy/setup.sh [--asan | --deps-only] -- install the build dependencies (Debian 12) and build
+# gridnet.
 #
-#   bash deploy/setup.sh          # build/      (CMake's default build type from CMakeLists.txt)
-#   bash deploy/setup.sh --asan   # build-asan/ (-DGN_SANITIZE=ON: AddressSanitizer + UBSan)
+#   bash deploy/setup.sh             # build/      (CMake's default build type from CMakeLists.txt)
+#   bash deploy/setup.sh --asan      # build-asan/ (-DGN_SANITIZE=ON: AddressSanitizer + UBSan)
+#   bash deploy/setup.sh --deps-only # packages only, no build
+#
+# build/ also gets bin/gn-drive, the batch driver of deploy/month.sh and deploy/replay.sh: from
+# the main build once the top-level CMakeLists.txt has add_subdirectory(deploy), until then from
+# deploy/CMakeLists.txt on its own against build/ (in build/deploy-standalone/).
 #
 # Idempotent: packages are installed only when one is missing; cmake rebuilds only what changed.
 # apt and build output go to log files; their tail is shown when a step fails.
@@ -13,17 +19,19 @@ cd "$root"
 
 build=build
 cmake_args=(-DGN_SANITIZE=OFF)
+deps_only=
 case "${1:-}" in
   "") ;;
   --asan) build="build-asan"; cmake_args=(-DGN_SANITIZE=ON) ;;
-  -h|--help) sed -n '2,8s/^# \{0,1\}//p' "$0"; exit 0 ;;
-  *) echo "setup.sh: unknown option '$1' (use --asan)" >&2; exit 2 ;;
+  --deps-only) deps_only=1 ;;
+  -h|--help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
+  *) echo "setup.sh: unknown option '$1' (use --asan or --deps-only)" >&2; exit 2 ;;
 esac
 
 # Build and test dependencies. jq is used by the integration tests (tests/*.sh) to read JSON.
 packages=(build-essential cmake pkg-config libzmq3-dev libczmq-dev liblmdb-dev lmdb-utils
           libprotobuf-c-dev protobuf-c-compiler libssl-dev libjansson-dev libcmocka-dev
-          libmicrohttpd-dev jq)
+          libmicrohttpd-dev jq clang libclang-rt-14-dev)   # clang: the fuzz targets
 
 logdir=${TMPDIR:-/tmp}
 run_logged() {  # run_logged LOGFILE CMD... : run quietly; on failure show the log's tail
@@ -55,6 +63,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   echo "setup: build dependencies present"
 fi
+
+[ -z "$deps_only" ] || exit 0
 
 mkdir -p "$build"
 echo "setup: configuring $build/ ${cmake_args[*]:-}"
