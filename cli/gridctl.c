@@ -1013,34 +1013,17 @@ s_print_ops(Gridnet__Op **ops, size_t n)
     return rc;
 }
 
-//  Supervisions in time order.
-static int
-s_supervision_cmp(const void *a, const void *b)
-{
-    const Gridnet__Supervision *x = *(Gridnet__Supervision *const *) a;
-    const Gridnet__Supervision *y = *(Gridnet__Supervision *const *) b;
-    if (x->time != y->time)
-        return x->time < y->time ? -1 : 1;
-    if (x->origin != y->origin)
-        return x->origin < y->origin ? -1 : 1;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
 //  Supervisions as TIME NODE ACTOR DUE URGENCY NOTE (NODE: where it was
-//  written). 0 or GN_ENOMEM.
+//  written), in the node's order: oldest first (apply.c keeps them sorted).
+//  0 or GN_ENOMEM.
 static int
 s_print_supervisions(Gridnet__Supervision **list, size_t n)
 {
     static const char *const header[] = { "TIME", "NODE", "ACTOR", "DUE", "URGENCY", "NOTE" };
-    Gridnet__Supervision **sorted = malloc((n ? n : 1) * sizeof *sorted);
-    table_t *table = sorted ? s_table_new("llllll", header) : NULL;
+    table_t *table = s_table_new("llllll", header);
     int rc = table ? GN_OK : GN_ENOMEM;
-    if (rc == 0) {
-        memcpy(sorted, list, n * sizeof *sorted);
-        qsort(sorted, n, sizeof *sorted, s_supervision_cmp);
-    }
     for (size_t i = 0; i < n && rc == 0; i++) {
-        const Gridnet__Supervision *sv = sorted[i];
+        const Gridnet__Supervision *sv = list[i];
         char when[32], node[NUM_TEXT_MAX], due[32];
         const char *row[] = {
             s_time(sv->time, when), s_node(sv->origin, node),
@@ -1052,7 +1035,6 @@ s_print_supervisions(Gridnet__Supervision **list, size_t n)
     if (rc == 0)
         s_table_print(table);
     s_table_destroy(&table);
-    free(sorted);
     return rc;
 }
 
