@@ -55,6 +55,8 @@ static const s_setting_t s_settings [] = {
       "ms between periodic ticks (deadlines, liveness)" },
     { "api/bind", S_TEXT, S_AT(api_bind), "tcp://127.0.0.1:*", 1, 0,
       "client API endpoint (ROUTER); * = ephemeral port" },
+    { "api/auth", S_U32, S_AT(auth), "0", 0, 1,
+      "1 = operators log in (gridctl login) and act as themselves; 0 = the local console" },
     { "pub/bind", S_TEXT, S_AT(pub_bind), "tcp://127.0.0.1:*", 1, 0,
       "change stream endpoint (PUB)" },
     { "sync/bind", S_TEXT, S_AT(child_bind), "tcp://127.0.0.1:*", 1, 0,
@@ -82,8 +84,6 @@ static const s_setting_t s_settings [] = {
       "1 = links without CURVE or an allowlist: development only, never in production" },
     { "security/pii", S_TEXT, S_AT(pii), "", 0, 0,
       "the district's personal-data key file; empty = <registry>/../pii_secret" },
-    { "api/auth", S_U32, S_AT(auth), "0", 0, 1,
-      "1 = operators log in (gridctl login) and act as themselves; 0 = the local console" },
 };
 #define S_COUNT (sizeof s_settings / sizeof s_settings [0])
 
