@@ -283,13 +283,16 @@ s_ops_ok(Gridnet__Op *const *ops, size_t n)
 static bool
 s_hello_ok(const Gridnet__Hello *h)
 {
-    return s_node_ok(h->node) && (int) h->level == gn_node_level(h->node);
+    return s_node_ok(h->node) && (int) h->level == gn_node_level(h->node)
+        && h->head < GN_SEQ_MAX && h->down_cursor < GN_SEQ_MAX;
 }
 
 static bool
 s_welcome_ok(const Gridnet__Welcome *w)
 {
-    return s_node_ok(w->node) && (w->chain.len == 0 || w->chain.len == 32);
+    return s_node_ok(w->node) && (w->chain.len == 0 || w->chain.len == 32)
+        && w->up_cursor < GN_SEQ_MAX && w->head < GN_SEQ_MAX && w->op_seq < GN_SEQ_MAX
+        && w->case_n < GN_SEQ_MAX;
 }
 
 //  Entries: a subset of (from_seq, to_seq], strictly ascending, each with an
@@ -299,7 +302,7 @@ s_welcome_ok(const Gridnet__Welcome *w)
 static bool
 s_batch_ok(const Gridnet__Batch *b)
 {
-    if (b->from_seq > b->to_seq || b->n_entries > GN_BATCH_ENTRIES)
+    if (b->from_seq > b->to_seq || b->to_seq >= GN_SEQ_MAX || b->n_entries > GN_BATCH_ENTRIES)
         return false;
     if (b->n_entries > 0 && !b->entries)
         return false;
@@ -349,13 +352,13 @@ s_envelope_ok(const gn_envelope_t *env)
     case GRIDNET__ENVELOPE__BODY_BATCH:
         return env->batch && s_batch_ok(env->batch);
     case GRIDNET__ENVELOPE__BODY_ACK:
-        return env->ack != NULL;
+        return env->ack != NULL && env->ack->cursor < GN_SEQ_MAX;
     case GRIDNET__ENVELOPE__BODY_REJECT:
         return env->reject && s_reject_ok(env->reject);
     case GRIDNET__ENVELOPE__BODY_PING:
-        return env->ping != NULL;
+        return env->ping != NULL && env->ping->head < GN_SEQ_MAX;
     case GRIDNET__ENVELOPE__BODY_PONG:
-        return env->pong != NULL;
+        return env->pong != NULL && env->pong->head < GN_SEQ_MAX;
     case GRIDNET__ENVELOPE__BODY_SNAPSHOT_REQ:
         return env->snapshot_req && s_node_ok(env->snapshot_req->node);
     case GRIDNET__ENVELOPE__BODY_SNAPSHOT_CHUNK:

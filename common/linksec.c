@@ -266,12 +266,18 @@ gn_linksec_client(gn_linksec_t *self, zsock_t *up, char *err, size_t errlen)
     return GN_OK;
 }
 
-bool
-gn_linksec_is(gn_linksec_t *self, uint64_t claimed, const char *user_id)
+uint64_t
+gn_linksec_node_of(gn_linksec_t *self, const char *user_id)
 {
-    if (self->insecure)
-        return true;
-    return user_id && gn_registry_node_of_curve(self->registry, user_id) == claimed;
+    if (self->insecure || !user_id)
+        return 0;
+    return gn_registry_node_of_curve(self->registry, user_id);
+}
+
+bool
+gn_linksec_insecure(gn_linksec_t *self)
+{
+    return self->insecure;
 }
 
 void

@@ -35,9 +35,11 @@ int gn_linksec_server(gn_linksec_t *self, zsock_t *down, char *err, size_t errle
 //  Make up a CURVE client of the parent. Call before connecting.
 int gn_linksec_client(gn_linksec_t *self, zsock_t *up, char *err, size_t errlen);
 
-//  Is a message from `claimed`, authenticated as user_id (the "User-Id"
-//  property of the received frame), really from that node?
-bool gn_linksec_is(gn_linksec_t *self, uint64_t claimed, const char *user_id);
+//  The node whose key a message authenticated with (user_id: the "User-Id"
+//  property of the received frame); 0 if none or unknown, or when insecure.
+uint64_t gn_linksec_node_of(gn_linksec_t *self, const char *user_id);
+//  True when running with security/insecure.
+bool gn_linksec_insecure(gn_linksec_t *self);
 
 //  Re-read the registry and the allowlist if the directory changed.
 void gn_linksec_refresh(gn_linksec_t *self);

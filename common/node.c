@@ -128,14 +128,13 @@ static zsock_t *
 s_up_new(gn_node_t *self, char *err, size_t errlen)
 {
     int hb = (int) self->cfg.heartbeat_ms;
-    char rid[GN_NODE_ID_MAX];
-    snprintf(rid, sizeof rid, "%012llu", (unsigned long long) self->cfg.node);
+    //  No routing id of our choosing: the parent's ROUTER makes one per
+    //  connection and knows us by our key, so no one can take our place.
     zsock_t *up = zsock_new(ZMQ_DEALER);
     if (!up) {
         snprintf(err, errlen, "cannot create sockets");
         return NULL;
     }
-    zsock_set_identity(up, rid);
     zsock_set_linger(up, 0);
     zsock_set_immediate(up, 1);
     zsock_set_maxmsgsize(up, GN_ENVELOPE_MAX);
@@ -210,7 +209,6 @@ gn_node_new(const gn_config_t *cfg, char *err, size_t errlen)
         }
         zsock_set_linger(self->down, 0);
         zsock_set_router_mandatory(self->down, 1);
-        zsock_set_router_handover(self->down, 1);
         zsock_set_maxmsgsize(self->down, GN_ENVELOPE_MAX);
         zsock_set_sndhwm(self->down, 1000);
         zsock_set_rcvhwm(self->down, 1000);

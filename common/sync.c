@@ -27,7 +27,9 @@ typedef struct {
     bool is_parent;             // our link up (else a child's link to us)
     bool live;                  // a session is established (HELLO/WELCOME)
     bool resync;                // child lost data: send it its own ops back too
-    char rid[GN_NODE_ID_MAX];   // the child's routing id (its code as text)
+    uint8_t rid[64];            // the child's routing id, as the ROUTER made it for the
+                                //   connection its HELLO came on (never chosen by the child)
+    size_t rid_len;             // bytes in rid, 0 before a HELLO
     //  Outbound: our feed to the peer.
     uint64_t sent;              // our feed seq sent through
     uint64_t acked;             // our feed seq the peer committed through
@@ -94,7 +96,6 @@ s_link_new(uint64_t peer, bool is_parent)
         return NULL;
     link->peer = peer;
     link->is_parent = is_parent;
-    snprintf(link->rid, sizeof link->rid, "%012llu", (unsigned long long) peer);
     return link;
 }
 
@@ -212,7 +213,8 @@ s_send(gn_sync_t *self, link_t *link, Gridnet__Envelope *env)
     void *sock = zsock_resolve(link->is_parent ? self->up : self->down);
     int zrc = 0;
     if (!link->is_parent)
-        zrc = zmq_send(sock, link->rid, strlen(link->rid), ZMQ_SNDMORE | ZMQ_DONTWAIT);
+        zrc = link->rid_len ? zmq_send(sock, link->rid, link->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT)
+                            : -1;
     if (zrc >= 0)
         zrc = zmq_send(sock, buf, len, ZMQ_DONTWAIT);
     free(buf);
@@ -591,7 +593,10 @@ s_apply_txn(gn_txn_t *txn, void *arg)
             w->cursor = w->batch->entries[i]->seq - 1;
             break;
         }
-    size_t nchains = 0;
+    size_t nchains = 0, nrefused = 0;
+    uint64_t *refused = calloc(n ? n : 1, sizeof *refused);   // origins refused in this batch
+    if (!refused && rc == 0)
+        rc = GN_ENOMEM;
     for (size_t i = 0; rc == 0 && i < n; i++) {
         const Gridnet__Entry *e = w->batch->entries[i];
         if (e->seq > w->cursor || v[i] == V_SKIP)
@@ -607,6 +612,14 @@ s_apply_txn(gn_txn_t *txn, void *arg)
             continue;
         }
         gn_op_t *op = ops[i];
+        bool after_refusal = false;   // the origin's run broke earlier in this batch
+        for (size_t j = 0; j < nrefused && !after_refusal; j++)
+            after_refusal = refused[j] == op->origin;
+        if (after_refusal) {
+            v[i] = V_CHAIN;
+            s_reject_note(w, op->origin, op->seq, GRIDNET__REJECT_REASON__RJ_BAD_SIGNATURE);
+            continue;
+        }
         gn_apply_ctx_t ctx = {
             .self = w->self->self, .peer = link->peer,
             .from = link->is_parent ? GN_FROM_PARENT : GN_FROM_CHILD,
@@ -621,6 +634,11 @@ s_apply_txn(gn_txn_t *txn, void *arg)
             s_reject_note(w, op->origin, op->seq,
                           rc == GN_ESCOPE ? GRIDNET__REJECT_REASON__RJ_SCOPE
                                           : GRIDNET__REJECT_REASON__RJ_MALFORMED);
+            //  Not stored, so the chain must not pass it either: a parent above
+            //  could not follow it. The origin's later ops are refused with it.
+            v[i] = V_CHAIN;
+            if (!link->is_parent)
+                refused[nrefused++] = op->origin;
             rc = 0;
             continue;
         }
@@ -629,16 +647,27 @@ s_apply_txn(gn_txn_t *txn, void *arg)
         else if (rc == 0 && result == GN_APPLY_NEW)
             w->applied++;
     }
-    //  Each origin's chain moves over every verified op up to the cursor
-    //  (authentic, whether it was applied, refused for scope or stale).
+    //  Each origin's chain moves over the ops stored here, up to the cursor
+    //  (new, duplicate or kept as a conflict), and stops at one refused: what
+    //  we hold is exactly what our parent will be able to follow.
+    bool *stopped = calloc(n ? n : 1, sizeof *stopped);
+    if (!stopped && rc == 0)
+        rc = GN_ENOMEM;
     for (size_t i = 0; rc == 0 && !link->is_parent && i < n; i++) {
         const Gridnet__Entry *e = w->batch->entries[i];
-        if (e->seq > w->cursor || v[i] != V_APPLY)
+        if (e->seq > w->cursor || !ops[i])
             continue;
         origin_t *st = s_origin(txn, chains, &nchains, ops[i]->origin, &rc);
-        if (rc == 0 && ops[i]->seq == st->chain.seq + 1)
+        if (rc != 0)
+            break;
+        size_t k = (size_t) (st - chains);
+        if (v[i] != V_APPLY)
+            stopped[k] = true;
+        else if (!stopped[k] && ops[i]->seq == st->chain.seq + 1)
             rc = gn_chain_follow(&st->chain, ops[i], e->op.data, e->op.len);
     }
+    free(stopped);
+    free(refused);
     for (size_t i = 0; rc == 0 && i < nchains; i++)
         rc = gn_chain_store(txn, &chains[i].chain);
     for (size_t i = 0; ops && i < n; i++)
@@ -1017,19 +1046,27 @@ s_hello_txn(gn_txn_t *txn, void *arg)
 }
 
 static void
-s_on_hello(gn_sync_t *self, uint64_t claimed, const char *rid, const Gridnet__Hello *hello)
+s_on_hello(gn_sync_t *self, uint64_t keyed, zmq_msg_t *rid, const Gridnet__Hello *hello)
 {
     //  The child must be exactly one level below us, in our subtree, and be
-    //  who its routing id says (later: who its CURVE key says).
-    if (hello->node != claimed || gn_node_parent(hello->node) != self->self
+    //  who its CURVE key says (keyed is 0 only when running insecure).
+    if ((keyed && hello->node != keyed) || gn_node_parent(hello->node) != self->self
         || hello->level != (uint32_t) self->level + 1) {
-        gn_warn("sync: HELLO from %s claiming %012llu (level %u) refused: not our child",
-                rid, (unsigned long long) hello->node, hello->level);
+        gn_warn("sync: HELLO claiming %012llu (level %u) refused: %s",
+                (unsigned long long) hello->node, hello->level,
+                keyed && hello->node != keyed ? "its key belongs to another node"
+                                              : "not our child");
         return;
     }
     link_t *link = s_child_find(self, hello->node);
     if (!link && !(link = s_child_add(self, hello->node)))
         return;
+    //  Replies go to the connection this HELLO came on, and only to it.
+    size_t rlen = zmq_msg_size(rid);
+    if (rlen == 0 || rlen > sizeof link->rid)
+        return;
+    memcpy(link->rid, zmq_msg_data(rid), rlen);
+    link->rid_len = rlen;
     hello_work_t w = { .child = hello->node };
     int rc = gn_store_read(self->store, s_hello_txn, &w);
     if (rc != 0) {
@@ -1078,6 +1115,29 @@ s_on_hello(gn_sync_t *self, uint64_t claimed, const char *rid, const Gridnet__He
     s_send(self, link, &env);
 }
 
+//  Who sent a message: the node its CURVE key belongs to; running insecure,
+//  the link whose connection it came on (or, for a HELLO, the node it names).
+static link_t *
+s_child_of(gn_sync_t *self, uint64_t keyed, zmq_msg_t *rid)
+{
+    if (keyed)
+        return s_child_find(self, keyed);
+    for (size_t i = 0; i < self->nchildren; i++) {
+        link_t *link = self->children[i];
+        if (link->rid_len == zmq_msg_size(rid)
+            && memcmp(link->rid, zmq_msg_data(rid), link->rid_len) == 0)
+            return link;
+    }
+    return NULL;
+}
+
+static bool
+s_same_connection(const link_t *link, zmq_msg_t *rid)
+{
+    return link->rid_len == zmq_msg_size(rid)
+        && memcmp(link->rid, zmq_msg_data(rid), link->rid_len) == 0;
+}
+
 void
 gn_sync_on_children(gn_sync_t *self)
 {
@@ -1095,43 +1155,40 @@ gn_sync_on_children(gn_sync_t *self)
         bool ok = more && zmq_msg_recv(&body, sock, ZMQ_DONTWAIT) >= 0;
         if (ok)
             s_discard_rest(sock, zmq_msg_more(&body));
-        char rtext[GN_NODE_ID_MAX] = "";
-        uint64_t claimed = 0;
-        size_t rlen = zmq_msg_size(&rid);
-        if (rlen < sizeof rtext) {
-            memcpy(rtext, zmq_msg_data(&rid), rlen);
-            rtext[rlen] = 0;
-        }
+        //  The key a child authenticated with says who it is.
+        uint64_t keyed = ok ? gn_linksec_node_of(self->linksec, zmq_msg_gets(&body, "User-Id"))
+                            : 0;
         gn_envelope_t *env = NULL;
         int err = GN_EMALFORMED;
-        //  The node a child claims (its routing id) must be the node its
-        //  CURVE key belongs to.
-        bool who = ok && gn_node_parse(rtext, &claimed) == 0
-                && gn_linksec_is(self->linksec, claimed, zmq_msg_gets(&body, "User-Id"));
-        if (ok && claimed && !who) {
-            gn_warn("sync: message claiming to be %s refused: its key belongs to another "
-                    "node", rtext);
-            zmq_msg_close(&rid);
-            zmq_msg_close(&body);
-            continue;
-        }
-        if (who)
+        if (ok && (keyed || gn_linksec_insecure(self->linksec)))
             env = gn_codec_unpack_envelope(zmq_msg_data(&body), zmq_msg_size(&body), &err);
-        zmq_msg_close(&rid);
+        else if (ok)
+            err = GN_EPERM;
         zmq_msg_close(&body);
         if (!env) {
-            gn_warn("sync: unreadable message from peer '%s': %s", rtext, gn_strerror(err));
+            gn_warn("sync: unreadable message from child %012llu: %s",
+                    (unsigned long long) keyed, gn_strerror(err));
+            zmq_msg_close(&rid);
             continue;
         }
-        link_t *link = s_child_find(self, claimed);
-        if (env->body_case == GRIDNET__ENVELOPE__BODY_HELLO)
-            s_on_hello(self, claimed, rtext, env->hello);
-        else if (!link || !link->live) {
-            //  No session (we restarted, or timed it out): ask for HELLO.
-            link_t tmp = { .peer = claimed, .is_parent = false };
-            snprintf(tmp.rid, sizeof tmp.rid, "%s", rtext);
-            s_send_reject(self, link ? link : &tmp, 0, 0,
-                          GRIDNET__REJECT_REASON__RJ_NEED_HELLO, "say HELLO first");
+        if (env->body_case == GRIDNET__ENVELOPE__BODY_HELLO) {
+            s_on_hello(self, keyed, &rid, env->hello);
+            zmq_msg_close(&rid);
+            gn_codec_free_envelope(&env);
+            continue;
+        }
+        link_t *link = s_child_of(self, keyed, &rid);
+        if (!link || !link->live || !s_same_connection(link, &rid)) {
+            //  No session on this connection (we restarted, timed it out, or
+            //  the child reconnected): ask for HELLO, on this connection only.
+            link_t tmp = { .peer = keyed, .is_parent = false };
+            size_t rlen = zmq_msg_size(&rid);
+            if (rlen > 0 && rlen <= sizeof tmp.rid) {
+                memcpy(tmp.rid, zmq_msg_data(&rid), rlen);
+                tmp.rid_len = rlen;
+                s_send_reject(self, &tmp, 0, 0, GRIDNET__REJECT_REASON__RJ_NEED_HELLO,
+                              "say HELLO first");
+            }
         }
         else {
             link->last_recv = s_now();
@@ -1155,6 +1212,7 @@ gn_sync_on_children(gn_sync_t *self)
                 break;
             }
         }
+        zmq_msg_close(&rid);
         gn_codec_free_envelope(&env);
     }
 }
