@@ -318,6 +318,20 @@ s_batch_ok(const Gridnet__Batch *b)
     return true;
 }
 
+//  A snapshot chunk: numbered from 1, at most a batch's worth of ops, each
+//  present (and checked when unpacked, like a batch's).
+static bool
+s_chunk_ok(const Gridnet__SnapshotChunk *c)
+{
+    if (c->n == 0 || c->n >= GN_SEQ_MAX || c->cursor >= GN_SEQ_MAX
+        || c->n_ops == 0 || c->n_ops > GN_BATCH_ENTRIES || !c->ops)
+        return false;
+    for (size_t i = 0; i < c->n_ops; i++)
+        if (c->ops [i].len == 0 || !c->ops [i].data)
+            return false;
+    return true;
+}
+
 //  origin 0: a reject that is not about one op (RJ_NEED_HELLO, RJ_GAP).
 static bool
 s_reject_ok(const Gridnet__Reject *r)
@@ -360,12 +374,13 @@ s_envelope_ok(const gn_envelope_t *env)
     case GRIDNET__ENVELOPE__BODY_PONG:
         return env->pong != NULL && env->pong->head < GN_SEQ_MAX;
     case GRIDNET__ENVELOPE__BODY_SNAPSHOT_REQ:
-        return env->snapshot_req && s_node_ok(env->snapshot_req->node);
+        return env->snapshot_req && s_node_ok(env->snapshot_req->node)
+            && env->snapshot_req->got < GN_SEQ_MAX;
     case GRIDNET__ENVELOPE__BODY_SNAPSHOT_CHUNK:
-        return env->snapshot_chunk
-            && s_ops_ok(env->snapshot_chunk->ops, env->snapshot_chunk->n_ops);
+        return env->snapshot_chunk && s_chunk_ok(env->snapshot_chunk);
     case GRIDNET__ENVELOPE__BODY_SNAPSHOT_END:
-        return env->snapshot_end != NULL;
+        return env->snapshot_end != NULL && env->snapshot_end->cursor < GN_SEQ_MAX
+            && env->snapshot_end->chunks < GN_SEQ_MAX;
     case GRIDNET__ENVELOPE__BODY_DIGEST:
         return env->digest && s_digest_ok(env->digest);
     default:

@@ -536,12 +536,16 @@ test_roundtrip_envelope(void **state)
 
     Gridnet__SnapshotReq sreq = GRIDNET__SNAPSHOT_REQ__INIT;
     sreq.node = TOWN;
+    sreq.got = 2;
     env.body_case = GRIDNET__ENVELOPE__BODY_SNAPSHOT_REQ;
     env.snapshot_req = &sreq;
     s_roundtrip(&env.base);
 
     Gridnet__SnapshotChunk chunk = GRIDNET__SNAPSHOT_CHUNK__INIT;
-    Gridnet__Op *ops [2] = { &bf->ops [0].op, &bf->ops [1].op };
+    uint8_t op1 [3] = { 8, 1, 0 }, op2 [2] = { 16, 2 };
+    ProtobufCBinaryData ops [2] = { { sizeof op1, op1 }, { sizeof op2, op2 } };
+    chunk.n = 1;
+    chunk.cursor = 321;
     chunk.n_ops = 2;
     chunk.ops = ops;
     env.body_case = GRIDNET__ENVELOPE__BODY_SNAPSHOT_CHUNK;
@@ -550,6 +554,7 @@ test_roundtrip_envelope(void **state)
 
     Gridnet__SnapshotEnd send = GRIDNET__SNAPSHOT_END__INIT;
     send.cursor = 321;
+    send.chunks = 1;
     env.body_case = GRIDNET__ENVELOPE__BODY_SNAPSHOT_END;
     env.snapshot_end = &send;
     s_roundtrip(&env.base);
@@ -1130,17 +1135,21 @@ test_bad_node(void **state)
     cf.c.origin = 0;
     s_expect_bad(&cf.c.base, GN_EMALFORMED);
 
-    //  A case inside an op inside a snapshot chunk.
-    s_op_fill(&of, 1);
-    of.state.trail [0] = 1;
-    Gridnet__Op *ops [1] = { &of.op };
+    //  A snapshot chunk: numbered from 1, with ops, none of them empty (each
+    //  op is checked when unpacked, like a batch entry's).
+    uint8_t opb [2] = { 8, 1 };
+    ProtobufCBinaryData ops [2] = { { sizeof opb, opb }, { 0, NULL } };
     Gridnet__SnapshotChunk chunk = GRIDNET__SNAPSHOT_CHUNK__INIT;
-    chunk.n_ops = 1;
+    chunk.n = 1;
+    chunk.n_ops = 2;
     chunk.ops = ops;
     env.body_case = GRIDNET__ENVELOPE__BODY_SNAPSHOT_CHUNK;
     env.snapshot_chunk = &chunk;
-    s_expect_bad(&env.base, GN_EMALFORMED);
-    of.state.trail [0] = VILLAGE;
+    s_expect_bad(&env.base, GN_EMALFORMED);         //  an empty op
+    chunk.n_ops = 1;
+    chunk.n = 0;
+    s_expect_bad(&env.base, GN_EMALFORMED);         //  chunk 0
+    chunk.n = 1;
     uint8_t *buf = NULL;
     size_t len = s_pack(&env.base, &buf);
     assert_int_equal(s_unpack_as(&gridnet__envelope__descriptor, buf, len, NULL), GN_OK);

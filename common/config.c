@@ -72,6 +72,9 @@ static const s_setting_t s_settings [] = {
     { "sync/startup", S_U32, S_AT(startup_ms), "3000", 0, 600000,
       "ms the API waits at start for the parent's WELCOME, so a node restored from an old "
       "copy reuses no id; after it, the node works offline" },
+    { "sync/snapshot", S_U32, S_AT(snapshot), "1", 0, 1,
+      "towns, district: 1 = a child with nothing of our stream gets our state first "
+      "(SNAPSHOT); 0 = it replays our whole feed (slower; for comparison)" },
     { "store/map", S_U64, S_AT(map_mb), "64", 1, 1048576,
       "initial LMDB map size in MiB (grows on demand)" },
     { "security/keys", S_TEXT, S_AT(keys), "", 0, 0,

@@ -19,6 +19,7 @@ typedef struct {
     uint32_t heartbeat_ms;  // sync/heartbeat: ping interval, ms; peer dead after 3 missed
     uint32_t startup_ms;    // sync/startup: at start, how long the API waits for the
                             //   parent to confirm our counters (I7), ms
+    uint32_t snapshot;      // sync/snapshot: 1 = bring an empty child up by snapshot
     uint64_t map_mb;        // store/map: initial LMDB map size, MiB (grows on demand)
     uint32_t tick_ms;       // node/tick: periodic tick (deadlines, liveness), ms
     char keys[512];         // security/keys: this node's key directory ("" = <data>/keys)

@@ -6,6 +6,7 @@
 #include "feed.h"
 #include "ids.h"
 #include "log.h"
+#include "snapshot.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -55,6 +56,16 @@ typedef struct {
     int64_t down_since;         // ms: when the session was last lost (or the socket made)
     int64_t renew_after;        // ms without a session before the socket is replaced
     char last_error[128];       // last problem seen on this link
+    //  Snapshot (snapshot.h): a child with nothing of our stream gets our
+    //  state first. Parent side: what to send; child side: how far it came.
+    bool snapping;              // a snapshot is under way on this link
+    gn_snapshot_t snap;         // parent: the ops to send, and the cursor after them
+    size_t snap_next;           // parent: next key in snap to send
+    uint64_t snap_sent;         // parent: chunks sent
+    uint64_t snap_got;          // chunks the child has applied (as last heard, parent side)
+    uint64_t snap_cursor;       // child: the parent's feed head the snapshot was taken at
+    size_t snap_ops;            // child: new ops it brought
+    int64_t snap_progress;      // ms: the snapshot last moved
 } link_t;
 
 struct _gn_sync_t {
@@ -188,8 +199,10 @@ gn_sync_destroy(gn_sync_t **self_p)
         return;
     gn_sync_t *self = *self_p;
     free(self->parent);
-    for (size_t i = 0; i < self->nchildren; i++)
+    for (size_t i = 0; i < self->nchildren; i++) {
+        gn_snapshot_clear(&self->children[i]->snap);
         free(self->children[i]);
+    }
     free(self->children);
     free(self->entries);
     free(self->entry_ptrs);
@@ -413,9 +426,15 @@ s_build_txn(gn_txn_t *txn, void *arg)
     return GN_OK;
 }
 
+static void s_snap_pump(gn_sync_t *self, link_t *link);
+
 static void
 s_pump_link(gn_sync_t *self, link_t *link)
 {
+    if (!link->is_parent && link->snapping) {
+        s_snap_pump(self, link);
+        return;
+    }
     while (link->live && link->ninflight < link->window) {
         size_t used = s_inflight_bytes(link);
         if (link->ninflight > 0 && used >= link->budget)
@@ -459,6 +478,7 @@ typedef struct {
     size_t nrejects;
     size_t applied;             // new ops applied
     uint64_t cursor;            // how far the batch was taken (to_seq unless held back)
+    bool snapshot;              // a snapshot chunk from the parent: no feed seqs, no cursor
 } apply_work_t;
 
 static void
@@ -523,7 +543,7 @@ s_verify(gn_txn_t *txn, apply_work_t *w, gn_op_t **ops, verdict_t *v, origin_t *
     int rc = 0;
     for (size_t i = 0; i < batch->n_entries; i++) {
         const Gridnet__Entry *e = batch->entries[i];
-        if (e->seq <= link->applied) {
+        if (!w->snapshot && e->seq <= link->applied) {
             v[i] = V_SKIP;
             continue;
         }
@@ -599,7 +619,7 @@ s_apply_txn(gn_txn_t *txn, void *arg)
         rc = GN_ENOMEM;
     for (size_t i = 0; rc == 0 && i < n; i++) {
         const Gridnet__Entry *e = w->batch->entries[i];
-        if (e->seq > w->cursor || v[i] == V_SKIP)
+        if ((!w->snapshot && e->seq > w->cursor) || v[i] == V_SKIP)
             continue;
         if (v[i] != V_APPLY) {
             gn_warn("sync: refused op at seq %llu from %012llu (%s/%llu): %s",
@@ -676,7 +696,7 @@ s_apply_txn(gn_txn_t *txn, void *arg)
     free(v);
     free(origins);
     free(chains);
-    if (rc != 0)
+    if (rc != 0 || w->snapshot)
         return rc;
     return gn_peer_cursor_put(txn, link->peer, w->cursor);
 }
@@ -691,6 +711,7 @@ s_parent_restart(gn_sync_t *self, const char *why)
         s_link_error(link, "%s: saying HELLO again", why);
     s_budget_cut(link);
     link->live = false;
+    link->snapping = false;
     link->hello_backoff = 25;
     s_send_hello(self);
 }
@@ -769,6 +790,255 @@ s_on_ping(gn_sync_t *self, link_t *link, const Gridnet__Ping *ping)
     if (ping->head > link->peer_head)
         link->peer_head = ping->head;
     s_send(self, link, &env);
+}
+
+// ---------------------------------------------------------------------------
+//  Snapshots (snapshot.h). Parent side: a child that holds nothing of our
+//  stream gets the ops of our state in chunks, at most `window` of them
+//  unconfirmed, then SNAPSHOT_END with the feed seq the stream resumes
+//  after. Child side: each chunk is applied in one transaction and
+//  confirmed; only END moves the durable cursor, so a child killed half way
+//  starts over (what it already applied comes again as duplicates).
+
+static int
+s_snap_collect_txn(gn_txn_t *txn, void *arg)
+{
+    link_t *link = arg;
+    return gn_snapshot_collect(txn, link->peer, &link->snap);
+}
+
+//  (Re)start a snapshot for a child; false if it could not be taken (the
+//  child then gets the feed from the start instead).
+static bool
+s_snap_start(gn_sync_t *self, link_t *link)
+{
+    int rc = gn_store_read(self->store, s_snap_collect_txn, link);
+    if (rc != 0) {
+        s_link_error(link, "cannot take a snapshot: %s; sending the feed instead",
+                     gn_strerror(rc));
+        gn_snapshot_clear(&link->snap);
+        link->snapping = false;
+        s_stream_reset(self, link, 0, link->window);
+        return false;
+    }
+    link->snapping = true;
+    link->snap_next = 0;
+    link->snap_sent = link->snap_got = 0;
+    link->snap_progress = s_now();
+    gn_info("sync: child %012llu gets a snapshot: %zu ops as of our feed seq %llu",
+            (unsigned long long) link->peer, link->snap.n,
+            (unsigned long long) link->snap.cursor);
+    return true;
+}
+
+typedef struct {
+    gn_sync_t *self;
+    link_t *link;
+    size_t budget;              // op bytes this chunk may carry
+    bool sent;                  // the chunk went out
+} chunk_work_t;
+
+static int
+s_snap_chunk_txn(gn_txn_t *txn, void *arg)
+{
+    chunk_work_t *w = arg;
+    link_t *link = w->link;
+    size_t left = link->snap.n - link->snap_next;
+    size_t n = left < GN_BATCH_ENTRIES ? left : GN_BATCH_ENTRIES;
+    ProtobufCBinaryData *ops = calloc(n, sizeof *ops);
+    if (!ops)
+        return GN_ENOMEM;
+    size_t taken = 0, bytes = 0;
+    int rc = GN_OK;
+    for (; taken < n; taken++) {
+        uint64_t origin, seq;
+        gn_op_key_split(link->snap.keys[link->snap_next + taken], &origin, &seq);
+        const void *data;
+        size_t len;
+        if ((rc = gn_ops_raw(txn, origin, seq, &data, &len)) != 0)
+            break;
+        if (taken > 0 && bytes + len > w->budget)
+            break;
+        ops[taken].data = (uint8_t *) data;
+        ops[taken].len = len;
+        bytes += len;
+    }
+    if (rc == 0) {
+        Gridnet__SnapshotChunk chunk = GRIDNET__SNAPSHOT_CHUNK__INIT;
+        chunk.n = link->snap_sent + 1;
+        chunk.cursor = link->snap.cursor;
+        chunk.n_ops = taken;
+        chunk.ops = ops;
+        Gridnet__Envelope env = GRIDNET__ENVELOPE__INIT;
+        env.body_case = GRIDNET__ENVELOPE__BODY_SNAPSHOT_CHUNK;
+        env.snapshot_chunk = &chunk;
+        if (s_send(w->self, link, &env) == 0) {
+            link->snap_next += taken;
+            link->snap_sent++;
+            w->sent = true;
+        }
+    }
+    free(ops);
+    return rc;
+}
+
+static void
+s_snap_pump(gn_sync_t *self, link_t *link)
+{
+    while (link->live && link->snap_next < link->snap.n
+           && link->snap_sent - link->snap_got < link->window) {
+        chunk_work_t w = { .self = self, .link = link,
+                           .budget = link->budget < BATCH_BYTES ? link->budget : BATCH_BYTES };
+        int rc = gn_store_read(self->store, s_snap_chunk_txn, &w);
+        if (rc != 0) {
+            s_link_error(link, "reading the snapshot: %s", gn_strerror(rc));
+            return;
+        }
+        if (!w.sent)
+            return;
+    }
+    if (!link->live || link->snap_next < link->snap.n || link->snap_got < link->snap_sent)
+        return;
+    Gridnet__SnapshotEnd end = GRIDNET__SNAPSHOT_END__INIT;
+    end.cursor = link->snap.cursor;
+    end.chunks = link->snap_sent;
+    Gridnet__Envelope env = GRIDNET__ENVELOPE__INIT;
+    env.body_case = GRIDNET__ENVELOPE__BODY_SNAPSHOT_END;
+    env.snapshot_end = &end;
+    if (s_send(self, link, &env) != 0)
+        return;
+    gn_info("sync: child %012llu has its snapshot (%zu ops in %llu chunks); streaming after %llu",
+            (unsigned long long) link->peer, link->snap.n,
+            (unsigned long long) link->snap_sent, (unsigned long long) link->snap.cursor);
+    //  It holds the whole subtree now, its own ops and seals included.
+    link->snapping = false;
+    link->resync = false;
+    s_stream_reset(self, link, link->snap.cursor, link->window);
+    gn_snapshot_clear(&link->snap);
+}
+
+static void
+s_on_snapshot_req(gn_sync_t *self, link_t *link, const Gridnet__SnapshotReq *req)
+{
+    if (req->node != link->peer) {
+        s_link_error(link, "SNAPSHOT_REQ for another node (%012llu)",
+                     (unsigned long long) req->node);
+        return;
+    }
+    if (req->got == 0) {
+        s_link_error(link, "asks for a snapshot again");
+        s_snap_start(self, link);
+        return;
+    }
+    if (link->snapping && req->got > link->snap_got && req->got <= link->snap_sent) {
+        link->snap_got = req->got;
+        link->snap_progress = link->last_progress = s_now();
+    }
+}
+
+static void
+s_snap_request(gn_sync_t *self, link_t *link, uint64_t got)
+{
+    Gridnet__SnapshotReq req = GRIDNET__SNAPSHOT_REQ__INIT;
+    req.node = self->self;
+    req.got = got;
+    Gridnet__Envelope env = GRIDNET__ENVELOPE__INIT;
+    env.body_case = GRIDNET__ENVELOPE__BODY_SNAPSHOT_REQ;
+    env.snapshot_req = &req;
+    s_send(self, link, &env);
+}
+
+static void
+s_on_snapshot_chunk(gn_sync_t *self, link_t *link, const Gridnet__SnapshotChunk *chunk)
+{
+    if (chunk->n == 1) {
+        if (link->snapping)
+            gn_info("sync: the parent starts its snapshot over");
+        link->snapping = true;
+        link->snap_got = 0;
+        link->snap_ops = 0;
+        link->snap_cursor = chunk->cursor;
+    }
+    else if (!link->snapping || chunk->n != link->snap_got + 1
+             || chunk->cursor != link->snap_cursor) {
+        gn_debug("sync: snapshot chunk %llu out of turn: ignored",
+                 (unsigned long long) chunk->n);
+        return;
+    }
+    link->snap_progress = s_now();
+    Gridnet__Entry *entries = calloc(chunk->n_ops, sizeof *entries);
+    Gridnet__Entry **ptrs = calloc(chunk->n_ops, sizeof *ptrs);
+    int rc = entries && ptrs ? GN_OK : GN_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < chunk->n_ops; i++) {
+        gridnet__entry__init(&entries[i]);
+        entries[i].op = chunk->ops[i];
+        ptrs[i] = &entries[i];
+    }
+    Gridnet__Batch batch = GRIDNET__BATCH__INIT;
+    batch.n_entries = chunk->n_ops;
+    batch.entries = ptrs;
+    apply_work_t w = { .self = self, .link = link, .batch = &batch, .snapshot = true };
+    if (rc == 0)
+        rc = gn_store_write(self->store, s_apply_txn, &w);
+    free(entries);
+    free(ptrs);
+    if (rc != 0) {
+        //  No confirmation: the snapshot stalls and we ask for it again.
+        s_link_error(link, "snapshot chunk %llu not applied: %s",
+                     (unsigned long long) chunk->n, gn_strerror(rc));
+        return;
+    }
+    link->snap_got = chunk->n;
+    link->snap_ops += w.applied;
+    s_snap_request(self, link, link->snap_got);
+}
+
+typedef struct {
+    uint64_t parent;
+    uint64_t cursor;
+} snap_end_work_t;
+
+static int
+s_snap_end_txn(gn_txn_t *txn, void *arg)
+{
+    snap_end_work_t *w = arg;
+    return gn_peer_cursor_put(txn, w->parent, w->cursor);
+}
+
+static void
+s_on_snapshot_end(gn_sync_t *self, link_t *link, const Gridnet__SnapshotEnd *end)
+{
+    bool whole = link->snapping ? end->chunks == link->snap_got
+                                    && (end->chunks == 0 || end->cursor == link->snap_cursor)
+                                : end->chunks == 0 && link->applied == 0;
+    if (!whole) {
+        s_link_error(link, "snapshot ended after %llu chunks, we applied %llu: asking again",
+                     (unsigned long long) end->chunks, (unsigned long long) link->snap_got);
+        link->snapping = true;
+        link->snap_got = 0;
+        link->snap_progress = s_now();
+        s_snap_request(self, link, 0);
+        return;
+    }
+    snap_end_work_t w = { .parent = link->peer, .cursor = end->cursor };
+    int rc = gn_store_write(self->store, s_snap_end_txn, &w);
+    if (rc != 0) {
+        s_link_error(link, "cannot record the snapshot's cursor: %s; asking again",
+                     gn_strerror(rc));
+        link->snap_got = 0;
+        link->snap_progress = s_now();
+        s_snap_request(self, link, 0);
+        return;
+    }
+    gn_info("sync: snapshot taken from the parent: %zu new ops in %llu chunks; its stream "
+            "resumes after %llu", link->snap_ops, (unsigned long long) end->chunks,
+            (unsigned long long) end->cursor);
+    link->snapping = false;
+    link->applied = end->cursor;
+    link->applied_at = s_now();
+    if (end->cursor > link->peer_head)
+        link->peer_head = end->cursor;
+    s_send_ack(self, link);
 }
 
 // ---------------------------------------------------------------------------
@@ -858,6 +1128,7 @@ s_on_welcome(gn_sync_t *self, const Gridnet__Welcome *wl)
     }
     self->parent_store = wl->store;
     self->welcomed = true;
+    link->snapping = false;   // a snapshot, if one comes, starts with its chunk 1
     link->live = true;
     link->down_since = 0;
     link->renew_after = 0;
@@ -984,6 +1255,14 @@ gn_sync_on_parent(gn_sync_t *self)
             break;
         case GRIDNET__ENVELOPE__BODY_PONG:
             break;
+        case GRIDNET__ENVELOPE__BODY_SNAPSHOT_CHUNK:
+            if (link->live)
+                s_on_snapshot_chunk(self, link, env->snapshot_chunk);
+            break;
+        case GRIDNET__ENVELOPE__BODY_SNAPSHOT_END:
+            if (link->live)
+                s_on_snapshot_end(self, link, env->snapshot_end);
+            break;
         default:
             s_link_error(link, "unexpected message %d from the parent", (int) env->body_case);
             break;
@@ -1096,6 +1375,8 @@ s_on_hello(gn_sync_t *self, uint64_t keyed, zmq_msg_t *rid, const Gridnet__Hello
         down = 0;
     }
     s_stream_reset(self, link, down, hello->credit);
+    link->snapping = false;
+    gn_snapshot_clear(&link->snap);
     Gridnet__Welcome wl = GRIDNET__WELCOME__INIT;
     wl.node = self->self;
     wl.up_cursor = w.applied;
@@ -1112,7 +1393,8 @@ s_on_hello(gn_sync_t *self, uint64_t keyed, zmq_msg_t *rid, const Gridnet__Hello
     Gridnet__Envelope env = GRIDNET__ENVELOPE__INIT;
     env.body_case = GRIDNET__ENVELOPE__BODY_WELCOME;
     env.welcome = &wl;
-    s_send(self, link, &env);
+    if (s_send(self, link, &env) == 0 && down == 0 && w.head > 0 && self->cfg->snapshot)
+        s_snap_start(self, link);   // it holds nothing of our stream: our state first
 }
 
 //  Who sent a message: the node its CURVE key belongs to; running insecure,
@@ -1202,6 +1484,9 @@ gn_sync_on_children(gn_sync_t *self)
             case GRIDNET__ENVELOPE__BODY_PING:
                 s_on_ping(self, link, env->ping);
                 break;
+            case GRIDNET__ENVELOPE__BODY_SNAPSHOT_REQ:
+                s_on_snapshot_req(self, link, env->snapshot_req);
+                break;
             case GRIDNET__ENVELOPE__BODY_REJECT:
                 s_link_error(link, "child refused op %012llu/%llu: reason %d",
                              (unsigned long long) env->reject->origin,
@@ -1242,6 +1527,13 @@ gn_sync_tick(gn_sync_t *self, int64_t now)
         }
         else if (up->ninflight > 0 && now - up->last_progress > 10 * hb)
             s_parent_restart(self, "no ACK progress");   // a busy parent is not a lost one
+        else if (up->snapping && now - up->snap_progress > 10 * hb) {
+            s_link_error(up, "snapshot stalled after %llu chunks: asking again",
+                         (unsigned long long) up->snap_got);
+            up->snap_got = 0;
+            up->snap_progress = now;
+            s_snap_request(self, up, 0);
+        }
         else if (now - up->last_send >= hb) {
             uint64_t head = 0;
             (void) gn_store_read(self->store, s_head_txn, &head);

@@ -9,6 +9,8 @@
         BATCH  from, to, entries      the child's feed, minus what came from
                                       the parent
         ACK    cursor, credit         parent feed committed through cursor
+        SNAPSHOT_REQ node, got        chunks of a snapshot applied (got 0:
+                                      start it over)
         PING                          every heartbeat when otherwise idle
     parent -> child:
         WELCOME up_cursor, credit, op_seq, case_n
@@ -17,6 +19,12 @@
         BATCH  from, to, entries      the parent's feed ops that concern the
                                       child's subtree
         ACK    cursor, credit         child feed committed through cursor
+        SNAPSHOT_CHUNK n, cursor, ops  to a child that holds nothing of our
+                                      stream (down cursor 0): our state as of
+                                      feed seq `cursor` (snapshot.h), at most
+                                      `window` chunks unconfirmed
+        SNAPSHOT_END cursor, chunks   the child records cursor; the stream
+                                      goes on after it
         REJECT op id, reason          STALE: kept as a conflict; NEED_HELLO:
                                       no session; GAP: batch past our cursor
         PONG

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # t_recovery: nodes that lose their disk, or come back from an old copy of it (I5, I7).
 #  1. the town's store is wiped and it restarts: it gets its whole subtree back from the district
-#     and its villages, every digest agrees, and what it writes afterwards still reaches a village
+#     (SNAPSHOT_REQ/CHUNK/END, then the stream) and its villages, every digest agrees, and what it writes afterwards still reaches a village
 #     whose cursor pointed into the old store;
 #  2. a village restored from an old copy of its data directory: it reuses no case id or op seq,
 #     pulls its own newer cases back down, and every digest and audit agrees.
@@ -36,7 +36,11 @@ rm -rf "$GN_TMP/$T/db"
 gn_restart $T
 wait_until 90 "has_all $T '$GN_TMP/ids'"
 wait_until 90 trees_agree
-ok "the wiped town got its whole subtree back; digests equal at district, town and villages"
+grep -q 'snapshot taken from the parent' "$GN_TMP/$T/daemon.log" ||
+  fail "the wiped town was not brought up by a snapshot"
+grep -q "child $T has its snapshot" "$GN_TMP/$D/daemon.log" ||
+  fail "the district did not finish a snapshot for the wiped town"
+ok "the wiped town got its whole subtree back (a snapshot, then the stream); digests equal at district, town and villages"
 wait_until 30 "gn_ctl $T --json show $x 2>/dev/null | jq -e '.state.owner == $T' >/dev/null"
 gn_ctl $T accept "$x" >/dev/null
 wait_until 30 "gn_ctl $V3 --json show $x | jq -e '.state.status == \"accepted\"' >/dev/null"

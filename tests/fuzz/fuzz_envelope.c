@@ -145,7 +145,7 @@ s_op_checks(const gn_op_t *op)
 }
 
 //  What a receiver does next with an envelope: a Batch's entries are packed
-//  ops, unpacked one by one (sync.c); a snapshot's ops arrive unpacked.
+//  ops, unpacked one by one (sync.c); so are a snapshot chunk's.
 static void
 s_envelope_inner(const gn_envelope_t *env)
 {
@@ -162,8 +162,16 @@ s_envelope_inner(const gn_envelope_t *env)
         }
     }
     else if (env->body_case == GRIDNET__ENVELOPE__BODY_SNAPSHOT_CHUNK) {
-        for (size_t i = 0; i < env->snapshot_chunk->n_ops; i++)
-            s_op_checks(env->snapshot_chunk->ops[i]);
+        for (size_t i = 0; i < env->snapshot_chunk->n_ops; i++) {
+            const ProtobufCBinaryData *b = &env->snapshot_chunk->ops[i];
+            int err;
+            gn_op_t *op = gn_codec_unpack_op(b->data, b->len, &err);
+            if (op) {
+                s_op_checks(op);
+                s_roundtrip(&s_kinds[3], &op->base);
+                gn_codec_free_op(&op);
+            }
+        }
     }
 }
 

@@ -190,12 +190,17 @@ s_envelope_seeds(const fz_ops_t *ops)
 
     Gridnet__SnapshotReq sreq = GRIDNET__SNAPSHOT_REQ__INIT;
     sreq.node = FZ_VILLAGE;
+    sreq.got = 1;
     env.body_case = GRIDNET__ENVELOPE__BODY_SNAPSHOT_REQ;
     env.snapshot_req = &sreq;
     s_msg("env-snapshot-req", SEL_ENVELOPE, &env.base);
 
-    gn_op_t *sop[2] = { s_unpack(&ops->seed.v[1]), s_unpack(&ops->parent.v[0]) };
+    ProtobufCBinaryData sop[2] = {
+        { ops->seed.v[1].len, ops->seed.v[1].data },
+        { ops->parent.v[0].len, ops->parent.v[0].data } };
     Gridnet__SnapshotChunk chunk = GRIDNET__SNAPSHOT_CHUNK__INIT;
+    chunk.n = 1;
+    chunk.cursor = 12;
     chunk.n_ops = 2;
     chunk.ops = sop;
     env.body_case = GRIDNET__ENVELOPE__BODY_SNAPSHOT_CHUNK;
@@ -204,6 +209,7 @@ s_envelope_seeds(const fz_ops_t *ops)
 
     Gridnet__SnapshotEnd send = GRIDNET__SNAPSHOT_END__INIT;
     send.cursor = 12;
+    send.chunks = 1;
     env.body_case = GRIDNET__ENVELOPE__BODY_SNAPSHOT_END;
     env.snapshot_end = &send;
     s_msg("env-snapshot-end", SEL_ENVELOPE, &env.base);
@@ -482,8 +488,6 @@ s_envelope_seeds(const fz_ops_t *ops)
         gn_codec_free_op(&pop[i]);
     }
     gn_codec_free_op(&conf[0]);
-    gn_codec_free_op(&sop[0]);
-    gn_codec_free_op(&sop[1]);
 }
 
 //  ---------------------------------------------------------------------------
