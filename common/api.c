@@ -9,6 +9,7 @@
 #include "log.h"
 #include "meeting.h"
 #include "pii.h"
+#include "query.h"
 #include "refdata.h"
 #include "workflow.h"
 
@@ -40,6 +41,7 @@ typedef struct {
     gn_case_t *state;           // act: the resulting state
     char *json;                 // a JSON reply body (malloc'd), or NULL
     const session_t *session;   // who is asking, NULL for the console
+    bool front;                 // the in-process HTTP front is asking
 } slot_t;
 
 struct _gn_api_t {
@@ -55,6 +57,8 @@ struct _gn_api_t {
     void *status_arg;
     slot_t slots[GROUP_MAX];    // the group being handled
     size_t nslots;              // slots in use
+    gn_metrics_t *metrics;      // commit latencies, rendered for MetricsReq; or NULL
+    char front_token[33];       // the HTTP front's token; "" = none
 };
 
 gn_api_t *
@@ -85,11 +89,25 @@ gn_api_require_login(gn_api_t *self, bool on)
     self->login_required = on;
 }
 
+void
+gn_api_set_metrics(gn_api_t *self, gn_metrics_t *metrics)
+{
+    self->metrics = metrics;
+}
+
+void
+gn_api_set_front_token(gn_api_t *self, const char *token)
+{
+    snprintf(self->front_token, sizeof self->front_token, "%s", token ? token : "");
+}
+
 // ---- sessions ----
 
 static bool
 s_may_see_pii(const slot_t *s)
 {
+    if (s->front)
+        return false;   // citizens' front ends never get personal data
     if (!s->session)
         return true;   // the node's console
     const char *role = s->session->role;
@@ -124,6 +142,23 @@ s_authenticate(gn_api_t *api, slot_t *s)
             return GN_EPERM;
         }
         return GN_OK;
+    }
+    size_t tlen = strlen(req->token);
+    if (api->front_token[0] && tlen == strlen(api->front_token)
+        && gn_memcmp_ct(req->token, api->front_token, tlen) == 0) {
+        switch (req->body_case) {   // the front's requests only
+        case GRIDNET__API_REQUEST__BODY_REPORT:
+        case GRIDNET__API_REQUEST__BODY_SHOW:
+        case GRIDNET__API_REQUEST__BODY_REF_GET:
+        case GRIDNET__API_REQUEST__BODY_STATUS:
+        case GRIDNET__API_REQUEST__BODY_METRICS:
+        case GRIDNET__API_REQUEST__BODY_CASE_QUERY:
+            s->front = true;
+            return GN_OK;
+        default:
+            s_fail(s, GN_EPERM, "not a request of the HTTP front");
+            return GN_EPERM;
+        }
     }
     int64_t now = zclock_time();
     for (size_t i = 0; i < SESSIONS_MAX; i++) {
@@ -497,6 +532,24 @@ typedef struct {
     char next[GN_CASE_ID_MAX];  // list continuation
 } read_t;
 
+//  The node's status: store counters here, links from the node.
+static int
+s_node_status(gn_txn_t *txn, read_t *r)
+{
+    Gridnet__NodeStatus *st = &r->status;
+    int rc;
+    st->node = r->api->self;
+    st->level = (uint32_t) gn_node_level(r->api->self);
+    st->parent = gn_node_parent(r->api->self);
+    st->incarnation = r->api->incarnation;
+    if ((rc = gn_feed_head(txn, &st->feed_head)) != 0
+        || (rc = gn_meta_get(txn, "op_seq", &st->op_seq)) != 0
+        || (rc = gn_meta_get(txn, "conflicts", &st->conflicts)) != 0
+        || (rc = gn_txn_count(txn, GN_DB_CASES, &st->cases)) != 0)
+        return rc;
+    return r->api->status ? r->api->status(r->api->status_arg, st) : GN_OK;
+}
+
 static int
 s_read_txn(gn_txn_t *txn, void *arg)
 {
@@ -546,23 +599,29 @@ s_read_txn(gn_txn_t *txn, void *arg)
         reply->list = &r->list;
         return GN_OK;
     }
-    case GRIDNET__API_REQUEST__BODY_STATUS: {
-        Gridnet__NodeStatus *st = &r->status;
-        st->node = r->api->self;
-        st->level = (uint32_t) gn_node_level(r->api->self);
-        st->parent = gn_node_parent(r->api->self);
-        st->incarnation = r->api->incarnation;
-        if ((rc = gn_feed_head(txn, &st->feed_head)) != 0
-            || (rc = gn_meta_get(txn, "op_seq", &st->op_seq)) != 0
-            || (rc = gn_meta_get(txn, "conflicts", &st->conflicts)) != 0
-            || (rc = gn_txn_count(txn, GN_DB_CASES, &st->cases)) != 0)
-            return rc;
-        if (r->api->status && (rc = r->api->status(r->api->status_arg, st)) != 0)
+    case GRIDNET__API_REQUEST__BODY_STATUS:
+        if ((rc = s_node_status(txn, r)) != 0)
             return rc;
         reply->body_case = GRIDNET__API_REPLY__BODY_STATUS;
-        reply->status = st;
+        reply->status = &r->status;
+        return GN_OK;
+    case GRIDNET__API_REQUEST__BODY_METRICS: {
+        uint64_t counts[GN_QUERY_STATUSES];
+        free(r->slot->json);
+        r->slot->json = NULL;
+        if ((rc = s_node_status(txn, r)) != 0 || (rc = gn_query_count_status(txn, counts)) != 0
+            || (rc = gn_metrics_render(r->api->metrics, &r->status, counts, &r->slot->json)) != 0)
+            return rc;
+        reply->body_case = GRIDNET__API_REPLY__BODY_METRICS;
+        reply->metrics = r->slot->json;
         return GN_OK;
     }
+    case GRIDNET__API_REQUEST__BODY_CASE_QUERY:
+        if ((rc = gn_query_cases(txn, req->case_query, &r->list)) != 0)
+            return rc;
+        reply->body_case = GRIDNET__API_REPLY__BODY_LIST;
+        reply->list = &r->list;
+        return GN_OK;
     case GRIDNET__API_REQUEST__BODY_REF_GET: {
         json_t *doc = NULL;
         if ((rc = gn_ref_collect(txn, req->ref_get->prefix ? req->ref_get->prefix : "", &doc)) != 0
@@ -706,7 +765,9 @@ gn_api_on_requests(gn_api_t *api, zsock_t *router)
             writes = true;
     }
     if (writes) {
+        int64_t t0 = zclock_usecs();
         int rc = gn_store_write(api->store, s_writes_txn, api);
+        gn_metrics_commit(api->metrics, GN_COMMIT_API, zclock_usecs() - t0);
         if (rc != 0) {
             gn_error("api: group of %zu request(s) not saved: %s", api->nslots, gn_strerror(rc));
             for (size_t i = 0; i < api->nslots; i++)

@@ -12,6 +12,7 @@
 #include "codec.h"
 #include "crypto.h"
 #include "linksec.h"
+#include "metrics.h"
 #include "store.h"
 
 #include <czmq.h>
@@ -34,6 +35,16 @@ gn_api_t *gn_api_new(gn_store_t *store, uint64_t self, uint64_t incarnation,
 //  API socket is the node's console: requests act as a local operator, or
 //  as the --actor they name.
 void gn_api_require_login(gn_api_t *self, bool on);
+
+//  Record commit latencies in metrics and render it for a MetricsReq
+//  (metrics stays the caller's; NULL: none).
+void gn_api_set_metrics(gn_api_t *self, gn_metrics_t *metrics);
+
+//  The in-process HTTP front's token (copied; "" or NULL: none): a request
+//  carrying it is served as the console even with api/auth, but only for
+//  the front's requests (report, show, ref get, status, metrics, case
+//  query), and reporters' personal data stays sealed in its replies.
+void gn_api_set_front_token(gn_api_t *self, const char *token);
 void gn_api_destroy(gn_api_t **self_p);
 
 //  Handle the requests waiting on router (up to a group's worth).

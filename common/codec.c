@@ -390,6 +390,8 @@ s_envelope_ok(const gn_envelope_t *env)
 
 //  ---- client -> node ----
 
+static bool s_strings_ok(char **v, size_t n, size_t max);
+
 static bool
 s_report_req_ok(const Gridnet__ReportReq *r)
 {
@@ -402,7 +404,26 @@ s_report_req_ok(const Gridnet__ReportReq *r)
         && (!r->reporter || s_reporter_ok(r->reporter))
         && s_place_ok(r->lat, r->lon)
         && s_field_ok(r->address)
-        && s_field_ok(r->actor);
+        && s_field_ok(r->actor)
+        && s_field_ok(r->evidence);
+}
+
+//  Every id a case id, every category a field, every status a known one.
+static bool
+s_case_query_ok(const Gridnet__CaseQueryReq *q)
+{
+    if (q->n_ids > GN_QUERY_MAX || (q->n_ids > 0 && !q->ids)
+    ||  !s_strings_ok(q->categories, q->n_categories, GN_QUERY_MAX)
+    ||  q->n_statuses > 16 || (q->n_statuses > 0 && !q->statuses)
+    ||  q->limit > GN_QUERY_MAX)
+        return false;
+    for (size_t i = 0; i < q->n_ids; i++)
+        if (s_empty(q->ids [i]) || !s_case_id_ok(q->ids [i]))
+            return false;
+    for (size_t i = 0; i < q->n_statuses; i++)
+        if (!s_enum_ok(&gridnet__status__descriptor, (int) q->statuses [i]))
+            return false;
+    return true;
 }
 
 static bool
@@ -504,6 +525,10 @@ s_request_ok(const gn_api_request_t *req)
         return req->digest && (req->digest->root == 0 || gn_node_level(req->digest->root) != 0);
     case GRIDNET__API_REQUEST__BODY_LOGIN:
         return req->login && s_field_ok(req->login->user) && s_field_ok(req->login->password);
+    case GRIDNET__API_REQUEST__BODY_METRICS:
+        return req->metrics != NULL;
+    case GRIDNET__API_REQUEST__BODY_CASE_QUERY:
+        return req->case_query && s_case_query_ok(req->case_query);
     default:
         return false;               //  no body
     }
@@ -576,6 +601,8 @@ s_reply_ok(const gn_api_reply_t *rep)
         return s_text_ok(rep->json, GN_REPLY_MAX);
     case GRIDNET__API_REPLY__BODY_DIGEST:
         return rep->digest && s_digest_ok(rep->digest);
+    case GRIDNET__API_REPLY__BODY_METRICS:
+        return s_text_ok(rep->metrics, GN_REPLY_MAX);
     default:
         return false;
     }

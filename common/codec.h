@@ -25,6 +25,7 @@
 #define GN_REF_VALUE_MAX  (64u << 10)  // bytes of one reference data value
 #define GN_TASKS_MAX      64           // meeting tasks per case, attendees, cases per meeting
 #define GN_SUPERVISION_MAX 256         // supervisions kept with a case
+#define GN_QUERY_MAX      1000         // ids, categories and cases of one CaseQueryReq
 #define GN_SEQ_MAX        ((uint64_t) 1 << 48)  // feed seqs and cursors stay below this:
                                        // no node writes 2.8e14 records, and a peer cannot
                                        // push a cursor to where it wraps

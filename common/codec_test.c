@@ -607,6 +607,7 @@ test_roundtrip_request(void **state)
     report.lon = -70.25;
     report.address = "村口";
     report.actor = "gw-7";
+    report.evidence = "https://example.org/photo/1.jpg";
     req.body_case = GRIDNET__API_REQUEST__BODY_REPORT;
     req.report = &report;
     s_roundtrip(&req.base);
@@ -649,6 +650,38 @@ test_roundtrip_request(void **state)
     req.body_case = GRIDNET__API_REQUEST__BODY_STATUS;
     req.status = &status;
     s_roundtrip(&req.base);
+
+    Gridnet__MetricsReq metrics = GRIDNET__METRICS_REQ__INIT;
+    req.body_case = GRIDNET__API_REQUEST__BODY_METRICS;
+    req.metrics = &metrics;
+    s_roundtrip(&req.base);
+
+    char *ids [2] = { "610403001001-1", "610403000000-22" };
+    char *categories [1] = { "矛盾纠纷" };
+    Gridnet__Status statuses [2] = { GRIDNET__STATUS__ST_REPORTED, GRIDNET__STATUS__ST_REJECTED };
+    Gridnet__CaseQueryReq query = GRIDNET__CASE_QUERY_REQ__INIT;
+    query.n_ids = 2;
+    query.ids = ids;
+    query.n_categories = 1;
+    query.categories = categories;
+    query.n_statuses = 2;
+    query.statuses = statuses;
+    query.created_from = 1700000000000;
+    query.created_to = 1700000001000;
+    query.limit = GN_QUERY_MAX;
+    req.body_case = GRIDNET__API_REQUEST__BODY_CASE_QUERY;
+    req.case_query = &query;
+    s_roundtrip(&req.base);
+
+    //  A query past its limits, or with an id that is not one, is refused.
+    query.limit = GN_QUERY_MAX + 1;
+    s_expect_bad(&req.base, GN_EMALFORMED);
+    query.limit = 10;
+    ids [1] = "not-a-case";
+    s_expect_bad(&req.base, GN_EMALFORMED);
+    ids [1] = "610403000000-22";
+    statuses [1] = (Gridnet__Status) 99;
+    s_expect_bad(&req.base, GN_EMALFORMED);
 }
 
 static void
@@ -724,6 +757,10 @@ test_roundtrip_reply(void **state)
     status.links = links;
     rep.body_case = GRIDNET__API_REPLY__BODY_STATUS;
     rep.status = &status;
+    s_roundtrip(&rep.base);
+
+    rep.body_case = GRIDNET__API_REPLY__BODY_METRICS;
+    rep.metrics = "# TYPE gridnet_feed_head gauge\ngridnet_feed_head 4\n";
     s_roundtrip(&rep.base);
 
     //  An error reply without a body is fine.

@@ -87,6 +87,16 @@ static const s_setting_t s_settings [] = {
       "1 = links without CURVE or an allowlist: development only, never in production" },
     { "security/pii", S_TEXT, S_AT(pii), "", 0, 0,
       "the district's personal-data key file; empty = <registry>/../pii_secret" },
+    { "http/bind", S_TEXT, S_AT(http_bind), "", 0, 0,
+      "HTTP front (Open311 GeoReport v2 at /open311/v2, /metrics) as host:port, e.g. "
+      "127.0.0.1:8080; port 0 or * = ephemeral; empty = off" },
+    { "http/keys", S_TEXT, S_AT(http_keys), "", 0, 0,
+      "api keys for POST requests, one a line: KEY CHANNEL NAME (channel wechat, app, web, "
+      "hotline...); 0600 like every secret; empty = <data>/http_keys" },
+    { "http/max_body", S_U32, S_AT(http_max_body), "65536", 1024, 1048576,
+      "bytes of a request body at most; a larger one gets 413" },
+    { "http/contact", S_TEXT, S_AT(http_contact), "", 0, 0,
+      "who runs this front, for Open311 discovery; empty = the node's operators" },
 };
 #define S_COUNT (sizeof s_settings / sizeof s_settings [0])
 

@@ -31,6 +31,11 @@ typedef struct {
     char pii[512];          // security/pii: the district's personal-data key file
                             //   ("" = <registry>/../pii_secret)
     uint32_t auth;          // api/auth: 1 = every request but login needs a session
+    char http_bind[256];    // http/bind: "host:port" of the HTTP front (Open311, /metrics);
+                            //   "" = off; port 0 or * = ephemeral
+    char http_keys[512];    // http/keys: api-key file ("" = <data>/http_keys)
+    uint32_t http_max_body; // http/max_body: bytes of a request body at most
+    char http_contact[256]; // http/contact: who runs this front (Open311 discovery)
 } gn_config_t;
 
 //  Fill *cfg with defaults, then read `path` (NULL: defaults only) and check

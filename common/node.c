@@ -7,6 +7,7 @@
 #include "apply.h"
 #include "err.h"
 #include "feed.h"
+#include "http.h"
 #include "ids.h"
 #include "linksec.h"
 #include "log.h"
@@ -41,6 +42,9 @@ struct _gn_node_t {
     int64_t duties_at;          // ms (monotonic): when the periodic duties run next
     int64_t started;            // ms (monotonic): when the loop started
     bool api_open;              // the API socket is being served
+    gn_metrics_t *metrics;      // counters for /metrics (api, sync, tick record into it)
+    gn_http_t *http;            // the HTTP front (http/bind), or NULL
+    char api_endpoint[256];     // where the API socket is bound for clients (not inproc)
 };
 
 //  The node's signing key, NULL when it runs insecure.
@@ -83,10 +87,12 @@ s_write_endpoints(gn_node_t *self, char *err, size_t errlen)
     zconfig_t *root = zconfig_new("root", NULL);
     if (!root)
         return GN_ENOMEM;
-    zconfig_putf(root, "api", "%s", zsock_endpoint(self->api));
+    zconfig_putf(root, "api", "%s", self->api_endpoint);
     zconfig_putf(root, "pub", "%s", zsock_endpoint(self->pub));
     if (self->down)
         zconfig_putf(root, "sync", "%s", zsock_endpoint(self->down));
+    if (self->http)
+        zconfig_putf(root, "http", "%s", gn_http_url(self->http));
     zconfig_putf(root, "pid", "%d", (int) getpid());
     int rc = zconfig_save(root, tmp);
     zconfig_destroy(&root);
@@ -156,6 +162,35 @@ s_up_new(gn_node_t *self, char *err, size_t errlen)
     return up;
 }
 
+//  The HTTP front: it reaches the API socket in-process, with a token of
+//  this run that only it knows (see gn_api_set_front_token).
+static int
+s_http_start(gn_node_t *self, char *err, size_t errlen)
+{
+    char inproc[64], token[33], keys[600];
+    uint8_t raw[16];
+    snprintf(inproc, sizeof inproc, "inproc://gridnet-api-%012llu",
+             (unsigned long long) self->cfg.node);
+    if (s_bind(self->api, inproc, "api", err, errlen) != 0)
+        return GN_ENET;
+    if (gn_random(raw, sizeof raw) != 0) {
+        snprintf(err, errlen, "cannot make the HTTP front's token");
+        return GN_ECRYPTO;
+    }
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf(token + 2 * i, 3, "%02x", raw[i]);
+    gn_api_set_front_token(self->handler, token);
+    if (self->cfg.http_keys[0])
+        snprintf(keys, sizeof keys, "%s", self->cfg.http_keys);
+    else
+        snprintf(keys, sizeof keys, "%s/http_keys", self->cfg.data);
+    gn_http_opts_t opts = { .node = self->cfg.node, .bind = self->cfg.http_bind, .keys = keys,
+                            .max_body = self->cfg.http_max_body,
+                            .contact = self->cfg.http_contact, .api = inproc, .token = token };
+    self->http = gn_http_new(&opts, err, errlen);
+    return self->http ? GN_OK : GN_ENET;
+}
+
 gn_node_t *
 gn_node_new(const gn_config_t *cfg, char *err, size_t errlen)
 {
@@ -198,6 +233,7 @@ gn_node_new(const gn_config_t *cfg, char *err, size_t errlen)
     if (s_bind(self->api, cfg->api_bind, "api", err, errlen) != 0
         || s_bind(self->pub, cfg->pub_bind, "pub", err, errlen) != 0)
         goto fail;
+    snprintf(self->api_endpoint, sizeof self->api_endpoint, "%s", zsock_endpoint(self->api));
 
     if (!(self->linksec = gn_linksec_new(cfg, err, errlen)))
         goto fail;
@@ -227,10 +263,15 @@ gn_node_new(const gn_config_t *cfg, char *err, size_t errlen)
                                self);
     if (self->handler)
         gn_api_require_login(self->handler, cfg->auth != 0);
-    if (!self->sync || !self->handler) {
+    self->metrics = gn_metrics_new(cfg->node);
+    if (!self->sync || !self->handler || !self->metrics) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    gn_sync_set_metrics(self->sync, self->metrics);
+    gn_api_set_metrics(self->handler, self->metrics);
+    if (cfg->http_bind[0] && s_http_start(self, err, errlen) != 0)
+        goto fail;
     if (s_write_endpoints(self, err, errlen) != 0)
         goto fail;
     return self;
@@ -245,9 +286,11 @@ gn_node_destroy(gn_node_t **self_p)
     if (!self_p || !*self_p)
         return;
     gn_node_t *self = *self_p;
+    gn_http_destroy(&self->http);   // first: its requests go to the API socket
     zloop_destroy(&self->loop);
     gn_api_destroy(&self->handler);
     gn_sync_destroy(&self->sync);
+    gn_metrics_destroy(&self->metrics);
     zsock_destroy(&self->api);
     zsock_destroy(&self->pub);
     zsock_destroy(&self->up);
@@ -419,7 +462,9 @@ s_on_tick(zloop_t *loop, int timer_id, void *arg)
     if (now >= self->duties_at) {
         self->duties_at = now + self->cfg.tick_ms;
         duties_t d = { .self = self->cfg.node, .signer = s_signer(self) };
+        int64_t t0 = zclock_usecs();
         int rc = gn_store_write(self->store, s_duties_txn, &d);
+        gn_metrics_commit(self->metrics, GN_COMMIT_TICK, zclock_usecs() - t0);
         if (rc != 0)
             gn_warn("node: periodic duties failed: %s", gn_strerror(rc));
         else if (d.changed)

@@ -85,6 +85,7 @@ struct _gn_sync_t {
     size_t children_cap;        // allocated entries
     Gridnet__Entry *entries;    // batch building space: cfg->batch_ops entries
     Gridnet__Entry **entry_ptrs;  // pointers into entries
+    gn_metrics_t *metrics;      // counters (owned by the node), or NULL
 };
 
 static int64_t
@@ -193,6 +194,12 @@ fail:
 }
 
 void
+gn_sync_set_metrics(gn_sync_t *self, gn_metrics_t *metrics)
+{
+    self->metrics = metrics;
+}
+
+void
 gn_sync_destroy(gn_sync_t **self_p)
 {
     if (!self_p || !*self_p)
@@ -258,6 +265,7 @@ s_send_reject(gn_sync_t *self, link_t *link, uint64_t origin, uint64_t seq,
     env.body_case = GRIDNET__ENVELOPE__BODY_REJECT;
     env.reject = &rj;
     s_send(self, link, &env);
+    gn_metrics_reject(self->metrics, true, (int) reason);
 }
 
 static void
@@ -732,7 +740,11 @@ s_on_batch(gn_sync_t *self, link_t *link, const Gridnet__Batch *batch)
         return;
     }
     apply_work_t w = { .self = self, .link = link, .batch = batch };
+    int64_t t0 = zclock_usecs();
     int rc = gn_store_write(self->store, s_apply_txn, &w);
+    gn_metrics_commit(self->metrics, GN_COMMIT_SYNC, zclock_usecs() - t0);
+    if (rc == 0)
+        gn_metrics_applied(self->metrics, link->peer, link->is_parent, w.applied);
     if (rc != 0) {
         s_link_error(link, "batch (%llu, %llu] not applied: %s",
                      (unsigned long long) batch->from_seq, (unsigned long long) batch->to_seq,
@@ -1172,6 +1184,7 @@ gn_sync_set_up(gn_sync_t *self, zsock_t *up, int64_t now)
 static void
 s_on_reject_from_parent(gn_sync_t *self, const Gridnet__Reject *rj)
 {
+    gn_metrics_reject(self->metrics, false, (int) rj->reason);
     switch (rj->reason) {
     case GRIDNET__REJECT_REASON__RJ_NEED_HELLO:
         s_parent_restart(self, "the parent has no session for us");
@@ -1488,6 +1501,7 @@ gn_sync_on_children(gn_sync_t *self)
                 s_on_snapshot_req(self, link, env->snapshot_req);
                 break;
             case GRIDNET__ENVELOPE__BODY_REJECT:
+                gn_metrics_reject(self->metrics, false, (int) env->reject->reason);
                 s_link_error(link, "child refused op %012llu/%llu: reason %d",
                              (unsigned long long) env->reject->origin,
                              (unsigned long long) env->reject->seq, (int) env->reject->reason);

@@ -39,6 +39,7 @@
 #include "codec.h"
 #include "config.h"
 #include "linksec.h"
+#include "metrics.h"
 #include "store.h"
 
 #include <czmq.h>
@@ -52,6 +53,9 @@ typedef struct _gn_sync_t gn_sync_t;
 gn_sync_t *gn_sync_new(gn_store_t *store, const gn_config_t *cfg, uint64_t incarnation,
                        zsock_t *up, zsock_t *down, gn_linksec_t *linksec);
 void gn_sync_destroy(gn_sync_t **self_p);
+//  Count batches, applied ops, rejects and commit latencies in metrics
+//  (stays the caller's; NULL: none).
+void gn_sync_set_metrics(gn_sync_t *self, gn_metrics_t *metrics);
 
 //  Handle every message waiting on the parent's / children's socket.
 void gn_sync_on_parent(gn_sync_t *self);

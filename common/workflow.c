@@ -291,6 +291,7 @@ gn_workflow_report(gn_txn_t *txn, uint64_t self, const Gridnet__ReportReq *req,
     c.lat = req->lat;
     c.lon = req->lon;
     c.address = req->address;
+    c.evidence = req->evidence;
     c.reporter = &reporter;
     c.channel = req->channel ? req->channel : GRIDNET__CHANNEL__CH_TERMINAL;
     c.severity = req->severity ? req->severity : GRIDNET__SEVERITY__SEV_GENERAL;
@@ -314,6 +315,7 @@ gn_workflow_report(gn_txn_t *txn, uint64_t self, const Gridnet__ReportReq *req,
     op.actor = req->actor;
     op.time = now;
     op.state = &c;
+    op.evidence = req->evidence;
     rc = gn_apply_local(txn, self, &op);
     if (rc == GN_EMALFORMED)
         return s_refuse(&w, GN_EINVAL, "a field is too long or not valid UTF-8");

@@ -28,10 +28,12 @@ case "${1:-}" in
   *) echo "setup.sh: unknown option '$1' (use --asan or --deps-only)" >&2; exit 2 ;;
 esac
 
-# Build and test dependencies. jq is used by the integration tests (tests/*.sh) to read JSON.
+# Build and test dependencies. jq is used by the integration tests (tests/*.sh) to read JSON;
+# curl and xmllint (libxml2-utils) by tests/t_http.sh to talk to the HTTP front and check its XML.
 packages=(build-essential cmake pkg-config libzmq3-dev libczmq-dev liblmdb-dev lmdb-utils
           libprotobuf-c-dev protobuf-c-compiler libssl-dev libjansson-dev libcmocka-dev
-          libmicrohttpd-dev jq clang libclang-rt-14-dev)   # clang: the fuzz targets
+          libmicrohttpd-dev libxml2-dev libxml2-utils curl jq
+          clang libclang-rt-14-dev)   # clang: the fuzz targets
 
 logdir=${TMPDIR:-/tmp}
 run_logged() {  # run_logged LOGFILE CMD... : run quietly; on failure show the log's tail

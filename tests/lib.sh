@@ -198,8 +198,9 @@ gn_restart() {
   local code=$1 dir=$GN_TMP/$1 k v pins=() extra=()
   [ -n "${GN_LEVEL[$code]:-}" ] || fail "gn_restart: $code was never started"
   [ -z "${GN_PID[$code]:-}" ] || gn_stop "$code"
-  for k in api pub sync; do
+  for k in api pub sync http; do
     v=$(gn_endpoint "$dir" "$k")
+    v=${v#http://}   # the endpoints file has http's URL, http/bind takes host:port
     [ -z "$v" ] || pins+=(-s "$k/bind=$v")
   done
   eval "extra=(${GN_EXTRA[$code]})"

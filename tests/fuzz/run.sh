@@ -14,7 +14,7 @@
 #
 # Needs (Debian 12): clang, libclang-rt-14-dev (libFuzzer and the sanitizer runtimes), and the
 # project's build dependencies (pkg-config, protobuf-c-compiler, libczmq-dev, liblmdb-dev,
-# libprotobuf-c-dev, libssl-dev, libjansson-dev).
+# libprotobuf-c-dev, libssl-dev, libjansson-dev, libmicrohttpd-dev, libxml2-dev).
 #
 # Exits non-zero if a build fails or any target crashes, leaks, times out or breaks an invariant;
 # crash inputs are kept in build-fuzz/artifacts/. The last line reads
@@ -45,7 +45,7 @@ fi
 for tool in pkg-config protoc-c; do
   command -v "$tool" >/dev/null || die "no $tool: run deploy/setup.sh --deps-only"
 done
-pkgs="libczmq libzmq lmdb libprotobuf-c libcrypto jansson"
+pkgs="libczmq libzmq lmdb libprotobuf-c libcrypto jansson libmicrohttpd libxml-2.0"
 pkg-config --exists $pkgs || die "missing development packages for: $pkgs (run deploy/setup.sh --deps-only)"
 mkdir -p "$build/obj" "$build/proto" "$build/artifacts" || die "cannot make $build"
 # libFuzzer ships in clang's runtime package; a one-line target shows whether it links.
