@@ -990,8 +990,13 @@ s_on_snapshot_chunk(gn_sync_t *self, link_t *link, const Gridnet__SnapshotChunk 
     batch.n_entries = chunk->n_ops;
     batch.entries = ptrs;
     apply_work_t w = { .self = self, .link = link, .batch = &batch, .snapshot = true };
-    if (rc == 0)
+    if (rc == 0) {
+        int64_t t0 = zclock_usecs();
         rc = gn_store_write(self->store, s_apply_txn, &w);
+        gn_metrics_commit(self->metrics, GN_COMMIT_SYNC, zclock_usecs() - t0);
+        if (rc == 0)
+            gn_metrics_applied(self->metrics, link->peer, link->is_parent, w.applied);
+    }
     free(entries);
     free(ptrs);
     if (rc != 0) {
