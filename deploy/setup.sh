@@ -28,10 +28,11 @@ case "${1:-}" in
   *) echo "setup.sh: unknown option '$1' (use --asan or --deps-only)" >&2; exit 2 ;;
 esac
 
-# Build and test dependencies. jq is used by the integration tests (tests/*.sh) to read JSON.
+# Build and test dependencies. jq is used by the integration tests (tests/*.sh) to read JSON;
+# iproute2 (ip) by the fault scenario village_netns (a network namespace and a veth pair).
 packages=(build-essential cmake pkg-config libzmq3-dev libczmq-dev liblmdb-dev lmdb-utils
           libprotobuf-c-dev protobuf-c-compiler libssl-dev libjansson-dev libcmocka-dev
-          libmicrohttpd-dev jq clang libclang-rt-14-dev)   # clang: the fuzz targets
+          libmicrohttpd-dev jq iproute2 clang libclang-rt-14-dev)   # clang: the fuzz targets
 
 logdir=${TMPDIR:-/tmp}
 run_logged() {  # run_logged LOGFILE CMD... : run quietly; on failure show the log's tail
