@@ -29,10 +29,11 @@ case "${1:-}" in
 esac
 
 # Build and test dependencies. jq is used by the integration tests (tests/*.sh) to read JSON;
-# curl and xmllint (libxml2-utils) by tests/t_http.sh to talk to the HTTP front and check its XML.
+# curl and xmllint (libxml2-utils) by tests/t_http.sh to talk to the HTTP front and check its XML;
+# iproute2 (ip) by the fault scenario village_netns (a network namespace and a veth pair).
 packages=(build-essential cmake pkg-config libzmq3-dev libczmq-dev liblmdb-dev lmdb-utils
           libprotobuf-c-dev protobuf-c-compiler libssl-dev libjansson-dev libcmocka-dev
-          libmicrohttpd-dev libxml2-dev libxml2-utils curl jq
+          libmicrohttpd-dev libxml2-dev libxml2-utils curl jq iproute2
           clang libclang-rt-14-dev)   # clang: the fuzz targets
 
 logdir=${TMPDIR:-/tmp}

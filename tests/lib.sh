@@ -8,10 +8,14 @@
 #   gn_stop CODE        SIGTERM, wait, require exit status 0
 #   gn_kill9 CODE       SIGKILL
 #   gn_restart CODE     start again on the same data dir and the same endpoints (children reconnect)
-#   gn_ctl CODE ARGS    gridctl -d <data of CODE> ARGS
+#   gn_ctl CODE ARGS    gridctl -d <data of CODE> ARGS (inside CODE's network namespace, if any)
 #   gn_ids CODE         the case ids the node lists, one a line, in list order
 #   wait_until SECONDS 'shell condition'   poll every 0.05 s; fail at the deadline
 #   ok MSG / fail MSG / gn_done
+#
+# A node may run in a network namespace of its own (tests/faults/village_netns.sh): GN_NETNS[CODE]
+# names it; its daemon, and gridctl for it, then run under `ip netns exec`. GN_ATEXIT: functions the
+# exit trap calls once every process is gone (before the temp dir goes), e.g. to delete the namespace.
 #
 # Environment: GN_BIN (binaries; default ../build/bin), GN_TIMEOUT_SCALE (integer factor on every
 # deadline, e.g. 3 under sanitizers), GN_LOG (daemon log level, default info), GN_KEEP.
@@ -31,9 +35,10 @@ GN_NAME=$(basename "$0" .sh)
 GRIDCTL=$GN_BIN/gridctl
 GN_PASSED=0
 GN_ANY_PORT=tcp://127.0.0.1:!
-declare -A GN_PID=() GN_LEVEL=() GN_EXTRA=()
+declare -A GN_PID=() GN_LEVEL=() GN_EXTRA=() GN_NETNS=()
 GN_NODES=()     # node codes in start order
 GN_BG=()        # other background processes of the test (load generators)
+GN_ATEXIT=()    # cleanup functions, called by the exit trap after the processes are gone
 
 for _b in gridctl gridnet-village gridnet-town gridnet-district; do
   if [ ! -x "$GN_BIN/$_b" ]; then
@@ -85,7 +90,7 @@ wait_until() {
 }
 
 _gn_cleanup() {
-  local rc=$? pid code
+  local rc=$? pid code fn
   set +e
   trap - ERR
   for pid in "${GN_BG[@]}"; do kill -KILL "$pid" 2>/dev/null; done
@@ -96,6 +101,7 @@ _gn_cleanup() {
   for pid in "${GN_BG[@]}" "${GN_PID[@]}"; do
     [ -n "$pid" ] && wait "$pid" 2>/dev/null
   done
+  for fn in "${GN_ATEXIT[@]}"; do "$fn"; done
   if [ "$rc" -ne 0 ] && [ -n "${GN_KEEP:-}" ]; then
     echo "kept $GN_TMP" >&2
   else
@@ -119,12 +125,20 @@ gn_endpoint() {
 }
 
 
+#  gn_in CODE CMD [ARGS...]: run CMD where CODE runs (in its network namespace, if it has one).
+gn_in() {
+  local ns=${GN_NETNS[$1]:-}; shift
+  if [ -n "$ns" ]; then ip netns exec "$ns" "$@"; else "$@"; fi
+}
+
 #  _gn_launch CODE [ARGS...]: run the daemon of CODE on its config, wait until it is ready.
+#  In a namespace, `ip netns exec` execs the daemon in place: $! is the daemon's pid either way.
 _gn_launch() {
   local code=$1; shift
-  local dir=$GN_TMP/$code level=${GN_LEVEL[$code]} pid rc
+  local dir=$GN_TMP/$code level=${GN_LEVEL[$code]} pid rc pre=()
+  [ -z "${GN_NETNS[$code]:-}" ] || pre=(ip netns exec "${GN_NETNS[$code]}")
   rm -f "$dir/endpoints"
-  "$GN_BIN/gridnet-$level" -c "$dir/node.cfg" "$@" >>"$dir/daemon.log" 2>&1 &
+  "${pre[@]}" "$GN_BIN/gridnet-$level" -c "$dir/node.cfg" "$@" >>"$dir/daemon.log" 2>&1 &
   pid=$!
   GN_PID[$code]=$pid
   _gn_poll 15 "[ -n \"\$(gn_endpoint '$dir' api)\" ] || ! _gn_alive $pid" || true
@@ -209,7 +223,7 @@ gn_restart() {
 
 gn_ctl() {
   local code=$1; shift
-  "$GRIDCTL" -d "$GN_TMP/$code" "$@"
+  gn_in "$code" "$GRIDCTL" -d "$GN_TMP/$code" "$@"
 }
 
 gn_ids() {

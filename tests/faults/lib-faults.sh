@@ -22,6 +22,16 @@
 #   fx_parent_up CODE / fx_parent_down CODE   the node's link to its parent is (not) connected
 #   fx_profile QUICK FULL    the value for the current profile ($FX_PROFILE: quick or full)
 #
+# A node in its own network namespace (village_netns.sh), joined to the root namespace by a veth pair
+# with addresses from 198.18.0.0/15 (RFC 2544's range for such tests):
+#   fx_netns_new             the namespace, the veth pair and a /30 (FX_NS, FX_VETH_HOST, FX_HOST_IP,
+#                            FX_NS_IP); exit 77 (skip) if this machine cannot create them. Deleted
+#                            on every exit (GN_ATEXIT), after the processes in it are gone
+#   fx_netns_cut / fx_netns_heal   the host end of the veth down / up (no RST, no FIN: packets drop)
+#   fx_netns_bridge CODE     a gn-faultproxy inside the namespace from FX_NS_IP to CODE's API there,
+#                            so the checker (in the root namespace) reaches it while the link is up
+#   (set GN_NETNS[CODE]=$FX_NS before gn_start: the daemon, gridctl and the loadgen run inside)
+#
 # Environment (besides ../lib.sh's): FX_PROFILE=quick|full (the f_quick_*/f_full_* wrappers set it).
 # shellcheck shell=bash
 # Helpers with optional arguments are called without them:
@@ -47,6 +57,7 @@ FX_RATE=${FX_RATE:-$(fx_profile 500 400)}   # reports/s per loadgen: long runs p
 FX_LOADS=()            # codes with a loadgen, in start order
 FX_LOAD_SECS=600       # how long fx_load_wait waits for a loadgen to reach its count
 declare -A FX_CTL=() FX_LISTEN=() FX_LOAD_PID=() FX_LOAD_RUN=()
+declare -A FX_CHECK_DIR=()   # CODE -> the dir whose endpoints the checker reads (default its data dir)
 
 
 fx_fault() {
@@ -100,11 +111,12 @@ fx_ctl() {
 
 #  fx_load_start CODE COUNT [THREADS [RATE]]: report at CODE until COUNT reports were acknowledged.
 fx_load_start() {
-  local code=$1 count=$2 threads=${3:-4} rate=${4:-$FX_RATE} run
+  local code=$1 count=$2 threads=${3:-4} rate=${4:-$FX_RATE} run pre=()
   run=$(( ${FX_LOAD_RUN[$code]:-0} + 1 ))
   FX_LOAD_RUN[$code]=$run
   [ -z "${FX_LOAD_PID[$code]:-}" ] || fail "fx_load_start: a loadgen already runs at $code"
-  "$FX_LOADGEN" -d "$GN_TMP/$code" --out "$GN_TMP/acked.$code" --threads "$threads" \
+  [ -z "${GN_NETNS[$code]:-}" ] || pre=(ip netns exec "${GN_NETNS[$code]}")   # exec'd: $! is the loadgen
+  "${pre[@]}" "$FX_LOADGEN" -d "$GN_TMP/$code" --out "$GN_TMP/acked.$code" --threads "$threads" \
     --count "$count" --stop "$GN_TMP/stop-load" --tag "fx-$code-r$run" \
     --timeout $((3000 * GN_SCALE)) --rate "$rate" >> "$GN_TMP/load.$code.log" 2>&1 &
   FX_LOAD_PID[$code]=$!
@@ -161,7 +173,7 @@ fx_parent_down() { local s; s=$(_fx_parent_link "$1") && [[ $s == false* ]]; }
 
 fx_nodes_dirs() {
   local code
-  for code in "${GN_NODES[@]}"; do echo "$GN_TMP/$code"; done
+  for code in "${GN_NODES[@]}"; do echo "${FX_CHECK_DIR[$code]:-$GN_TMP/$code}"; done
 }
 
 fx_synced() {
@@ -176,6 +188,142 @@ fx_wait_synced() {
     "$FX_CHECK" --synced --verbose --timeout 3000 "${dirs[@]}" >&2 || true
     fail "links did not catch up within $((secs * GN_SCALE))s"
   fi
+}
+
+# ---- a node in its own network namespace ----
+#
+# Names carry this run's pid, so that parallel runs never meet: the namespace gnfx-<pid>-<i>, the
+# veth ends gnfxh<pid> (root namespace) and gnfxn<pid> (inside). The /30 is the i-th of
+# 198.18.0.0/15, i = pid mod 32768 (the next free one if taken): host end .1, namespace end .2 of it.
+# A route `unreachable <net>/30 metric 4242` in the root namespace claims the /30 (adding it is
+# atomic: a parallel run that picked the same one gets EEXIST and moves on) and keeps traffic for it
+# off the default route while the veth is down (the kernel drops the veth's own route then: anything
+# sent to the namespace's address would otherwise leave through eth0). The namespace has no route
+# but its /30, so nothing inside reaches anything but 127.0.0.1 and the host end.
+# A run killed with SIGKILL leaves its namespace behind; the next run deletes it (its pid is gone
+# and nothing runs in it).
+
+FX_NS="" FX_NS_IDX="" FX_VETH_HOST="" FX_VETH_NS="" FX_HOST_IP="" FX_NS_IP=""
+FX_NS_METRIC=4242
+
+_fx_skip() {
+  echo "SKIP [$GN_NAME]: $*"
+  exit 77
+}
+
+#  _fx_net I N: address N (0 = the network) of the I-th /30 of 198.18.0.0/15 (I in 0..32767).
+_fx_net() {
+  local off=$(( $1 * 4 + $2 ))
+  echo "198.$(( 18 + off / 65536 )).$(( off / 256 % 256 )).$(( off % 256 ))"
+}
+
+#  _fx_netns_remove NS HOST_VETH I: whatever of them exists goes (processes in NS first).
+_fx_netns_remove() {
+  local ns=$1 veth=$2 idx=$3 pid
+  if [ -n "$ns" ]; then
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+  fi
+  [ -z "$veth" ] || ! ip link show dev "$veth" >/dev/null 2>&1 || ip link del dev "$veth" 2>/dev/null
+  [ -z "$ns" ] || ip netns del "$ns" 2>/dev/null
+  [ -z "$idx" ] || ip route del unreachable "$(_fx_net "$idx" 0)/30" metric $FX_NS_METRIC 2>/dev/null
+  return 0
+}
+
+_fx_netns_cleanup() {
+  _fx_netns_remove "$FX_NS" "$FX_VETH_HOST" "$FX_NS_IDX"
+  if [ -n "$FX_NS" ] && ip netns list 2>/dev/null | grep -q "^$FX_NS\b"; then
+    echo "WARNING [$GN_NAME]: network namespace $FX_NS is still there" >&2
+  fi
+}
+
+#  Namespaces left by runs that were killed (SIGKILL: no trap): their pid is gone, nothing runs.
+_fx_netns_sweep() {
+  local ns pid
+  while read -r ns _; do
+    [[ $ns =~ ^gnfx-([0-9]+)-([0-9]+)$ ]] || continue
+    pid=${BASH_REMATCH[1]}
+    [ "$pid" != "$$" ] || continue
+    ! kill -0 "$pid" 2>/dev/null || continue
+    [ -z "$(ip netns pids "$ns" 2>/dev/null)" ] || continue
+    echo "# deleting $ns, left behind by a run that was killed"
+    _fx_netns_remove "$ns" "gnfxh$pid" "${BASH_REMATCH[2]}"
+  done < <(ip netns list 2>/dev/null)
+}
+
+fx_netns_carrier() {
+  local s
+  s=$(ip -n "$FX_NS" link show dev "$FX_VETH_NS" 2>/dev/null) && [[ $s == *LOWER_UP* ]]
+}
+
+fx_netns_new() {
+  local idx try err=$GN_TMP/netns.err
+  command -v ip >/dev/null 2>&1 || _fx_skip "no 'ip' command (package iproute2)"
+  GN_ATEXIT+=(_fx_netns_cleanup)
+  # A signal ends the run through the exit trap, with a failing status: the namespace goes too.
+  trap 'exit 129' HUP
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  _fx_netns_sweep
+  idx=$(( $$ % 32768 ))
+  for try in $(seq 1 64); do
+    if ip route add unreachable "$(_fx_net "$idx" 0)/30" metric $FX_NS_METRIC 2>"$err"; then
+      FX_NS_IDX=$idx
+      break
+    fi
+    grep -q 'File exists' "$err" ||
+      _fx_skip "cannot add a route (root or CAP_NET_ADMIN needed): $(cat "$err")"
+    idx=$(( (idx + 1) % 32768 ))
+  done
+  [ -n "$FX_NS_IDX" ] || fail "no free /30 in 198.18.0.0/15 after $try tries"
+  FX_HOST_IP=$(_fx_net "$idx" 1)
+  FX_NS_IP=$(_fx_net "$idx" 2)
+  ip netns add "gnfx-$$-$idx" 2>"$err" ||
+    _fx_skip "cannot create a network namespace (root, or CAP_SYS_ADMIN and CAP_NET_ADMIN, needed): $(cat "$err")"
+  FX_NS=gnfx-$$-$idx
+  ip netns exec "$FX_NS" true 2>"$err" || _fx_skip "cannot enter a network namespace: $(cat "$err")"
+  ip link add "gnfxh$$" type veth peer name "gnfxn$$" netns "$FX_NS" 2>"$err" ||
+    _fx_skip "cannot create a veth pair: $(cat "$err")"
+  FX_VETH_HOST=gnfxh$$ FX_VETH_NS=gnfxn$$
+  # No IPv6 link-local addresses: nothing but our IPv4 traffic on the pair.
+  ip link set dev "$FX_VETH_HOST" addrgenmode none 2>/dev/null || true
+  ip -n "$FX_NS" link set dev "$FX_VETH_NS" addrgenmode none 2>/dev/null || true
+  ip addr add "$FX_HOST_IP/30" dev "$FX_VETH_HOST"
+  ip -n "$FX_NS" addr add "$FX_NS_IP/30" dev "$FX_VETH_NS"
+  ip -n "$FX_NS" link set dev lo up
+  ip -n "$FX_NS" link set dev "$FX_VETH_NS" up
+  ip link set dev "$FX_VETH_HOST" up
+  wait_until 10 fx_netns_carrier
+  echo "# namespace $FX_NS: $FX_VETH_HOST $FX_HOST_IP/30 <-> $FX_VETH_NS $FX_NS_IP/30"
+}
+
+fx_netns_cut() {
+  ip link set dev "$FX_VETH_HOST" down
+  wait_until 10 "! fx_netns_carrier"
+}
+
+fx_netns_heal() {
+  ip link set dev "$FX_VETH_HOST" up
+  wait_until 10 fx_netns_carrier
+}
+
+#  fx_netns_bridge CODE: the checker runs in the root namespace and CODE's API listens on
+#  127.0.0.1 inside FX_NS: a gn-faultproxy in FX_NS forwards FX_NS_IP:<port> to it, and the
+#  checker reads $GN_TMP/bridge.CODE/endpoints (api = the proxy). Usable while the link is up.
+fx_netns_bridge() {
+  local code=$1 dir=$GN_TMP/bridge.$1 api pid listen
+  api=$(gn_endpoint "$GN_TMP/$code" api)
+  [ -n "$api" ] || fail "fx_netns_bridge: $code has no api endpoint"
+  mkdir -p "$dir/proxy"
+  ip netns exec "${GN_NETNS[$code]}" "$FX_PROXY" --listen "tcp://$FX_NS_IP:*" --to "$api" \
+    --control "$GN_ANY_PORT" --ready "$dir/proxy/endpoints" >> "$dir/proxy.log" 2>&1 &
+  pid=$!
+  GN_BG+=("$pid")
+  _gn_poll 15 "[ -s '$dir/proxy/endpoints' ] || ! _gn_alive $pid" || true
+  _gn_alive "$pid" || fail "the bridge to $code's API exited: $(cat "$dir/proxy.log")"
+  listen=$(gn_endpoint "$dir/proxy" listen)
+  [ -n "$listen" ] || fail "the bridge to $code's API wrote no listen endpoint"
+  echo "api = \"$listen\"" > "$dir/endpoints"
+  FX_CHECK_DIR[$code]=$dir
 }
 
 # ---- check ----

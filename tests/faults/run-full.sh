@@ -10,7 +10,8 @@
 #   BUILD_DIR      default build-faults/ (build-faults-asan/ with --asan) in the source tree
 #
 # Logs: BUILD_DIR/faults-logs/<run>/<scenario>.log (a failed scenario's temp dir is kept there
-# too, GN_KEEP). Exit 0 if every scenario passed every time. The last lines are the summaries:
+# too, GN_KEEP). Exit 0 if every scenario passed (or was skipped: exit 77, e.g. village_netns
+# without root) every time. The last lines are the summaries:
 #   f_full_town_kill9: faults injected 12, ops checked ..., lost 0, doubled 0
 set -uo pipefail
 
@@ -22,7 +23,7 @@ while [ $# -gt 0 ]; do
     --repeat) repeat=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
     --asan) asan=1; shift ;;
-    -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "${BASH_SOURCE[0]}"; exit 0 ;;
     -*) echo "run-full.sh: unknown option $1" >&2; exit 2 ;;
     *) build=$1; shift ;;
   esac
@@ -63,6 +64,10 @@ for run in $(seq 1 "$repeat"); do
     if [ "$rc" -eq 0 ]; then
       summaries+=("run $run: $name ($((SECONDS - t0)) s): ${line:-no summary}")
       echo "   passed in $((SECONDS - t0)) s: $line"
+    elif [ "$rc" -eq 77 ]; then   # cannot run here (village_netns without root)
+      line=$(grep -E '^SKIP' "$logs/$name.log" | tail -n 1)
+      summaries+=("run $run: $name: skipped: ${line:-exit 77}")
+      echo "   skipped: $line"
     else
       failed=1
       summaries+=("run $run: $name ($((SECONDS - t0)) s): FAILED (exit $rc), log $logs/$name.log")

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Full profile of village_netns.sh (labels faults;full). Needs root for its network namespace:
+# exits 77 (skipped) without.
+export FX_PROFILE=full
+# shellcheck source-path=SCRIPTDIR source=village_netns.sh
+source "$(dirname "${BASH_SOURCE[0]}")/village_netns.sh"
