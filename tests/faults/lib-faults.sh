@@ -53,7 +53,7 @@ FX_T=610403001000      # 杨陵街道
 FX_ALL_VILLAGES=(610403001001 610403001003 610403001004 610403001005 610403001208 610403001209)
 FX_VILLAGE_CODES=()
 FX_FAULTS=0
-FX_RATE=${FX_RATE:-$(fx_profile 500 400)}   # reports/s per loadgen: long runs pile up no more than needed
+FX_RATE=${FX_RATE:-$(fx_profile 500 200)}   # reports/s per loadgen: long runs pile up no more than needed
 FX_LOADS=()            # codes with a loadgen, in start order
 FX_LOAD_SECS=600       # how long fx_load_wait waits for a loadgen to reach its count
 declare -A FX_CTL=() FX_LISTEN=() FX_LOAD_PID=() FX_LOAD_RUN=()

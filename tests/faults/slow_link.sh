@@ -13,7 +13,7 @@
 # shellcheck shell=bash source-path=SCRIPTDIR source=lib-faults.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib-faults.sh"
 
-STEP=$(fx_profile 500 2000)
+STEP=$(fx_profile 500 800)
 ROUNDS=$(fx_profile 1 3)
 DELAY=$(fx_profile 300 800)            # ms each way
 THROTTLE=$(fx_profile 400000 300000)   # bytes/s each way; the load needs about 170 KB/s

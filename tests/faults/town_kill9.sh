@@ -12,7 +12,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib-faults.sh"
 
 VILLAGES=$(fx_profile 3 4)
 KILLS=$(fx_profile 5 12)
-STEP=$(fx_profile 300 800)        # reports per village between faults
+STEP=$(fx_profile 300 400)        # reports per village between faults
 
 fx_topology "$VILLAGES"
 ok "district, town and $VILLAGES villages up, each link through its own proxy"

@@ -10,7 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib-faults.sh"
 
 VILLAGES=$(fx_profile 3 4)
 STOPS=$(fx_profile 3 8)
-STEP=$(fx_profile 300 1000)
+STEP=$(fx_profile 300 400)
 
 #  district_sees_town UP|DOWN
 district_link() {

@@ -12,8 +12,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib-faults.sh"
 
 VILLAGES=$(fx_profile 3 4)
-WIPES=$(fx_profile 3 8)
-STEP=$(fx_profile 300 800)        # reports per village between faults
+WIPES=$(fx_profile 3 6)
+STEP=$(fx_profile 300 400)        # reports per village between faults
 
 fx_topology "$VILLAGES"
 ok "district, town and $VILLAGES villages up, each link through its own proxy"

@@ -11,9 +11,9 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib-faults.sh"
 
 VILLAGES=$(fx_profile 3 4)
-CUTS=$(fx_profile 3 10)
-RESETS=$(fx_profile 3 10)
-STEP=$(fx_profile 300 1000)
+CUTS=$(fx_profile 3 8)
+RESETS=$(fx_profile 3 8)
+STEP=$(fx_profile 300 400)
 V=${FX_ALL_VILLAGES[0]}
 
 #  town_has_of V: how many cases of origin V the town lists (its link's applied cursor would do

@@ -12,8 +12,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib-faults.sh"
 
 VILLAGES=$(fx_profile 3 4)
-KILLS=$(fx_profile 5 15)
-STEP=$(fx_profile 300 1000)
+KILLS=$(fx_profile 5 12)
+STEP=$(fx_profile 300 400)
 V=${FX_ALL_VILLAGES[0]}
 
 fx_topology "$VILLAGES"

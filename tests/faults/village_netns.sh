@@ -34,7 +34,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib-faults.sh"
 
 CYCLES=$(fx_profile 2 6)
 NDISPATCH=$(fx_profile 4 6)          # cases the town dispatches down during each cut (>= 3)
-STEP=$(fx_profile 300 1000)          # reports the village acknowledges before and during a cut
+STEP=$(fx_profile 300 400)          # reports the village acknowledges before and during a cut
 V=${FX_ALL_VILLAGES[0]}              # in the namespace
 V2=${FX_ALL_VILLAGES[1]}             # in the root namespace, behind its proxy
 CASES=()                             # every case dispatched to V

@@ -13,7 +13,7 @@
 # shellcheck shell=bash source-path=SCRIPTDIR source=lib-faults.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib-faults.sh"
 
-N=$(fx_profile 1000 5000)
+N=$(fx_profile 1000 3000)
 RESTORES=$(fx_profile 2 4)
 
 fx_topology 2
