@@ -769,10 +769,18 @@ gn_api_on_requests(gn_api_t *api, zsock_t *router)
         int rc = gn_store_write(api->store, s_writes_txn, api);
         gn_metrics_commit(api->metrics, GN_COMMIT_API, zclock_usecs() - t0);
         if (rc != 0) {
+            //  Nothing of the group was committed: every write in it is refused.
+            char why[160];
+            if (rc == GN_EDISKFULL)
+                snprintf(why, sizeof why, "not saved: disk full at this node; "
+                         "try again once space is freed");
+            else
+                snprintf(why, sizeof why, "not saved: the node's storage failed (%s); try again",
+                         gn_strerror(rc));
             gn_error("api: group of %zu request(s) not saved: %s", api->nslots, gn_strerror(rc));
             for (size_t i = 0; i < api->nslots; i++)
                 if (api->slots[i].req && s_is_write(api->slots[i].req))
-                    s_fail(&api->slots[i], rc, "not saved: the node's storage failed; try again");
+                    s_fail(&api->slots[i], rc, why);
         }
     }
     for (size_t i = 0; i < api->nslots; i++) {

@@ -5,17 +5,33 @@
 
 #include <errno.h>
 #include <lmdb.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
 
 #define MAP_LIMIT ((size_t) 1 << 40)   // never grow the map past 1 TiB
+#define LOW_SPACE ((unsigned long long) 1 << 20)   // free bytes under which a short
+                                                   //   write means "disk full"
+#define FULL_LOG_MS 10000              // a disk-full error is logged once per this
 
 struct _gn_store_t {
-    MDB_env *env;                  // the environment
-    MDB_dbi dbi[GN_DB_COUNT];      // named databases, opened once
+    MDB_env *env;                  // the environment, NULL while it must be opened again
+    MDB_dbi dbi[GN_DB_COUNT];      // named databases, opened with the environment
+    char dir[512];                 // where it lives
     size_t map_size;               // current map size, bytes
     unsigned grown;                // times the map grew
+    bool broken;                   // LMDB gave up on the environment (MDB_PANIC, or a map
+                                   //   that could not be remapped): reopen before the next txn
+    bool full;                     // a commit found the disk full, and no write since
+                                   //   found LOW_SPACE free again
+    unsigned refused;              // commits refused for lack of space since then
+    unsigned refused_logged;       // how many of those were logged
+    int64_t full_logged;           // ms (monotonic): when that was last logged
 };
 
 struct _gn_txn_t {
@@ -38,32 +54,35 @@ s_err(int rc, const char *what)
     case MDB_KEYEXIST: return GN_EEXIST;
     case MDB_MAP_FULL: return GN_EMAPFULL;
     case MDB_TXN_FULL: return GN_EMAPFULL;
-    case ENOSPC: gn_error("store: %s: disk full", what); return GN_EDISKFULL;
+    case ENOSPC:   // logged where they matter (s_commit_err, s_env_open)
+    case EDQUOT:
+    case EFBIG: return GN_EDISKFULL;
     case EIO: gn_error("store: %s: %s", what, mdb_strerror(rc)); return GN_EIO;
     case ENOMEM: return GN_ENOMEM;
     default: gn_error("store: %s: %s", what, mdb_strerror(rc)); return GN_ESTORE;
     }
 }
 
-int
-gn_store_open(gn_store_t **self_p, const char *dir, size_t map_bytes)
+static int64_t
+s_now_ms(void)
 {
-    *self_p = NULL;
-    gn_store_t *self = calloc(1, sizeof *self);
-    if (!self)
-        return GN_ENOMEM;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+//  Open the environment in self->dir with a map of self->map_size (or the
+//  larger size it already has), and its named databases.
+static int
+s_env_open(gn_store_t *self)
+{
     int rc;
     MDB_txn *txn = NULL;
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        gn_error("store: cannot create %s: %s", dir, strerror(errno));
-        rc = GN_EIO;
-        goto fail;
-    }
-    self->map_size = map_bytes;
-    if ((rc = s_err(mdb_env_create(&self->env), "env_create")) != 0
-        || (rc = s_err(mdb_env_set_maxdbs(self->env, GN_DB_COUNT), "set_maxdbs")) != 0
-        || (rc = s_err(mdb_env_set_mapsize(self->env, map_bytes), "set_mapsize")) != 0
-        || (rc = s_err(mdb_env_open(self->env, dir, MDB_NOTLS, 0600), "env_open")) != 0)
+    if ((rc = s_err(mdb_env_create(&self->env), "env_create")) != 0)
+        return rc;
+    if ((rc = s_err(mdb_env_set_maxdbs(self->env, GN_DB_COUNT), "set_maxdbs")) != 0
+        || (rc = s_err(mdb_env_set_mapsize(self->env, self->map_size), "set_mapsize")) != 0
+        || (rc = s_err(mdb_env_open(self->env, self->dir, MDB_NOTLS, 0600), "env_open")) != 0)
         goto fail;
     MDB_envinfo info;
     if ((rc = s_err(mdb_env_info(self->env, &info), "env_info")) != 0)
@@ -76,19 +95,70 @@ gn_store_open(gn_store_t **self_p, const char *dir, size_t map_bytes)
         if ((rc = s_err(mdb_dbi_open(txn, s_db_names[i], MDB_CREATE, &self->dbi[i]),
                         s_db_names[i])) != 0)
             goto fail;
-    if ((rc = s_err(mdb_txn_commit(txn), "txn_commit")) != 0) {
-        txn = NULL;
+    rc = mdb_txn_commit(txn);   // creates the databases the first time only
+    txn = NULL;
+    if (rc == ENOSPC || rc == EDQUOT || rc == EFBIG)
+        gn_error("store: cannot create the databases in %s: %s (disk full)", self->dir,
+                 mdb_strerror(rc));
+    if ((rc = s_err(rc, "txn_commit")) != 0)
         goto fail;
-    }
-    *self_p = self;
     return GN_OK;
 fail:
     if (txn)
         mdb_txn_abort(txn);
-    if (self->env)
-        mdb_env_close(self->env);
-    free(self);
+    mdb_env_close(self->env);
+    self->env = NULL;
     return rc;
+}
+
+int
+gn_store_open(gn_store_t **self_p, const char *dir, size_t map_bytes)
+{
+    *self_p = NULL;
+    gn_store_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return GN_ENOMEM;
+    int rc;
+    if (strlen(dir) >= sizeof self->dir) {
+        gn_error("store: directory name too long: %s", dir);
+        free(self);
+        return GN_EINVAL;
+    }
+    snprintf(self->dir, sizeof self->dir, "%s", dir);
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        int err = errno;
+        gn_error("store: cannot create %s: %s", dir, strerror(err));
+        free(self);
+        return err == ENOSPC || err == EDQUOT ? GN_EDISKFULL : GN_EIO;
+    }
+    self->map_size = map_bytes;
+    if ((rc = s_env_open(self)) != 0) {
+        free(self);
+        return rc;
+    }
+    *self_p = self;
+    return GN_OK;
+}
+
+//  LMDB cannot go on with this environment (see `broken`): close it and open
+//  it again. What it holds is what the last good commit left; the failed
+//  transaction is not in it.
+static int
+s_reopen(gn_store_t *self)
+{
+    if (self->env) {
+        mdb_env_close(self->env);
+        self->env = NULL;
+    }
+    int rc = s_env_open(self);
+    if (rc != 0) {
+        gn_error("store: cannot open %s again: %s", self->dir, gn_strerror(rc));
+        return rc;
+    }
+    self->broken = false;
+    gn_warn("store: environment in %s opened again (map %.1f MiB)", self->dir,
+            (double) self->map_size / (1 << 20));
+    return GN_OK;
 }
 
 void
@@ -97,7 +167,8 @@ gn_store_destroy(gn_store_t **self_p)
     if (!self_p || !*self_p)
         return;
     gn_store_t *self = *self_p;
-    mdb_env_close(self->env);
+    if (self->env)
+        mdb_env_close(self->env);
     free(self);
     *self_p = NULL;
 }
@@ -106,7 +177,7 @@ int
 gn_store_reap(gn_store_t *self)
 {
     int dead = 0;
-    if (mdb_reader_check(self->env, &dead) != 0)
+    if (!self->env || mdb_reader_check(self->env, &dead) != 0)
         return 0;
     if (dead > 0)
         gn_warn("store: cleared %d stale reader slot(s)", dead);
@@ -119,6 +190,12 @@ gn_store_map_size(gn_store_t *self)
     return self->map_size;
 }
 
+unsigned
+gn_store_grown(gn_store_t *self)
+{
+    return self->grown;
+}
+
 static int
 s_grow(gn_store_t *self)
 {
@@ -127,24 +204,111 @@ s_grow(gn_store_t *self)
         gn_error("store: map would pass its limit of %zu bytes", MAP_LIMIT);
         return GN_EMAPFULL;
     }
-    int rc = s_err(mdb_env_set_mapsize(self->env, next), "grow map");
-    if (rc != 0)
-        return rc;
+    //  Without MDB_WRITEMAP this only maps more of the file (PROT_READ,
+    //  MAP_SHARED): it takes address space, not disk space; the file grows
+    //  when a commit writes past its end.
+    int mrc = mdb_env_set_mapsize(self->env, next);
+    if (mrc != 0) {
+        //  The old mapping is gone by now: the environment must be opened again.
+        gn_error("store: cannot grow the map from %.1f to %.1f MiB: %s",
+                 (double) self->map_size / (1 << 20), (double) next / (1 << 20),
+                 mdb_strerror(mrc));
+        self->broken = true;
+        return mrc == ENOMEM ? GN_ENOMEM : GN_ESTORE;
+    }
+    gn_info("store: map full: grown from %.1f to %.1f MiB (growth %u); the transaction runs "
+            "again", (double) self->map_size / (1 << 20), (double) next / (1 << 20),
+            self->grown + 1);
     self->map_size = next;
     self->grown++;
-    gn_info("store: map grown to %.1f MiB", (double) next / (1 << 20));
     return GN_OK;
 }
 
 static int
 s_begin(gn_store_t *self, unsigned flags, MDB_txn **txn)
 {
+    if ((self->broken || !self->env) && s_reopen(self) != 0)
+        return GN_ESTORE;
     int rc = mdb_txn_begin(self->env, NULL, flags, txn);
     if (rc == MDB_MAP_RESIZED) {   // another process grew it: adopt the new size
         if ((rc = mdb_env_set_mapsize(self->env, 0)) == 0)
             rc = mdb_txn_begin(self->env, NULL, flags, txn);
     }
+    if (rc == MDB_PANIC) {   // a failed commit wrecked it (see s_commit_err)
+        gn_error("store: LMDB marked the environment in %s unusable after a failed write "
+                 "(MDB_PANIC): opening it again", self->dir);
+        self->broken = true;
+        if (s_reopen(self) != 0)
+            return GN_ESTORE;
+        rc = mdb_txn_begin(self->env, NULL, flags, txn);
+    }
     return s_err(rc, "txn_begin");
+}
+
+//  Free bytes on the filesystem holding the environment, as this process may
+//  use them; false if unknown.
+static bool
+s_free_bytes(gn_store_t *self, unsigned long long *bytes)
+{
+    int fd;
+    struct statvfs st;
+    if (mdb_env_get_fd(self->env, &fd) != 0 || fstatvfs(fd, &st) != 0)
+        return false;
+    unsigned long long blocks = geteuid() == 0 ? st.f_bfree : st.f_bavail;
+    *bytes = blocks * (unsigned long long) st.f_frsize;
+    return true;
+}
+
+//  A commit failed with LMDB's or the system's code rc. Without MDB_WRITEMAP
+//  LMDB writes the dirty pages with write(2)s at commit; a write that finds
+//  no space fails with ENOSPC (EDQUOT, EFBIG) if it wrote nothing, and LMDB
+//  turns a short write -- the disk filled up part way through -- into EIO.
+//  An EIO with (almost) no space left is that. Either way the transaction is
+//  aborted and nothing of it is visible; the environment stays usable unless
+//  the meta page write failed, which LMDB marks fatal (MDB_PANIC at the next
+//  begin: s_begin opens the environment again).
+static int
+s_commit_err(gn_store_t *self, int rc)
+{
+    unsigned long long avail = 0;
+    bool known = s_free_bytes(self, &avail);
+    const char *why = NULL;
+    if (rc == ENOSPC || rc == EDQUOT || rc == EFBIG)
+        why = mdb_strerror(rc);
+    else if (rc == EIO && known && avail < LOW_SPACE)
+        why = "short write (no space left on device)";
+    if (!why)
+        return s_err(rc, "commit");
+    self->refused++;
+    int64_t now = s_now_ms();
+    if (!self->full) {
+        gn_error("store: disk full: a commit in %s failed: %s; %llu bytes free; the transaction "
+                 "was rolled back, nothing of it is kept; writes that need more room fail until "
+                 "there is space", self->dir, why, avail);
+        self->full = true;
+        self->full_logged = now;
+        self->refused_logged = self->refused;
+    }
+    else if (now - self->full_logged >= FULL_LOG_MS) {
+        gn_error("store: disk still full in %s: %u more commit(s) refused; %llu bytes free",
+                 self->dir, self->refused - self->refused_logged, avail);
+        self->full_logged = now;
+        self->refused_logged = self->refused;
+    }
+    return GN_EDISKFULL;
+}
+
+//  A commit went through while the disk was full: said once there is room again.
+static void
+s_space_back(gn_store_t *self)
+{
+    unsigned long long avail = 0;
+    if (!s_free_bytes(self, &avail) || avail < LOW_SPACE)
+        return;   // squeezed in; more commits will fail
+    gn_warn("store: space is back in %s (%llu bytes free): writes succeed again (%u refused "
+            "while the disk was full)", self->dir, avail, self->refused);
+    self->full = false;
+    self->refused = self->refused_logged = 0;
 }
 
 int
@@ -156,10 +320,15 @@ gn_store_write(gn_store_t *self, gn_txn_fn *fn, void *arg)
         if (rc != 0)
             return rc;
         rc = fn(&t, arg);
-        if (rc == 0)
-            rc = s_err(mdb_txn_commit(t.txn), "commit");
+        if (rc == 0) {
+            int mrc = mdb_txn_commit(t.txn);   // aborts the transaction if it fails
+            rc = mrc == 0 || mrc == MDB_MAP_FULL || mrc == MDB_TXN_FULL ? s_err(mrc, "commit")
+                                                                        : s_commit_err(self, mrc);
+        }
         else
             mdb_txn_abort(t.txn);
+        if (rc == 0 && self->full)
+            s_space_back(self);
         if (rc != GN_EMAPFULL)
             return rc;
         if ((rc = s_grow(self)) != 0)

@@ -8,7 +8,13 @@
     work through the txn (no side effects it cannot repeat).
 
     Values returned by gn_txn_get / gn_txn_scan point into the map and stay
-    valid until the transaction ends (as mdb_get).  */
+    valid until the transaction ends (as mdb_get).
+
+    A full disk: a commit that finds no space fails with GN_EDISKFULL (LMDB's
+    ENOSPC, EDQUOT, EFBIG, or its EIO for a short write with no space left)
+    and leaves nothing of the transaction behind; the next write tries again.
+    If LMDB declares the environment unusable (MDB_PANIC, after a failed meta
+    page write) the store closes and opens it again before the next txn.  */
 #ifndef GN_STORE_H
 #define GN_STORE_H
 #include <stdbool.h>
@@ -50,8 +56,10 @@ int gn_store_write(gn_store_t *self, gn_txn_fn *fn, void *arg);
 int gn_store_read(gn_store_t *self, gn_txn_fn *fn, void *arg);
 //  Reap reader slots left by dead processes; returns how many were cleared.
 int gn_store_reap(gn_store_t *self);
-//  Current map size in bytes, and how many times it grew.
+//  Current map size in bytes.
 size_t gn_store_map_size(gn_store_t *self);
+//  How many times the map grew since the store was opened.
+unsigned gn_store_grown(gn_store_t *self);
 
 int gn_txn_get(gn_txn_t *txn, gn_db_t db, const void *key, size_t klen,
                const void **val, size_t *vlen);

@@ -1,10 +1,18 @@
 /*  store_test.c -- the LMDB wrapper, the feed and the peers' cursors on a real
-    environment in a temporary directory.  */
+    environment in a temporary directory.
+
+    A full disk is played by this file's own writev(2), pwrite(2) and
+    fstatvfs(3), which liblmdb and store.c call instead of libc's (symbols of
+    the executable come first): armed, they fail the way the kernel does when
+    a filesystem fills up; disarmed, they are the system calls. (The real
+    thing, a tmpfs that fills up under a running town, is
+    tests/faults/disk_full.sh.)  */
 #include "err.h"
 #include "feed.h"
 #include "ids.h"
 #include "store.h"
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,9 +20,64 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 static char s_dir[64];
+
+// ---- the disk, as LMDB sees it ----
+
+typedef enum {
+    DISK_OK,                    // the system calls
+    DISK_ENOSPC,                // data page writes (writev) fail with ENOSPC, nothing written
+    DISK_SHORT,                 // data page writes stop half way (the disk filled meanwhile)
+    DISK_META                   // the meta page write (a small pwrite) fails with ENOSPC
+} disk_t;
+static disk_t s_disk = DISK_OK;
+static bool s_no_free;          // fstatvfs says no block is free
+
+ssize_t
+writev(int fd, const struct iovec *iov, int iovcnt)
+{
+    if (s_disk == DISK_ENOSPC) {
+        errno = ENOSPC;
+        return -1;
+    }
+    if (s_disk == DISK_SHORT && iov[0].iov_len > 1)
+        return (ssize_t) syscall(SYS_write, fd, iov[0].iov_base, iov[0].iov_len / 2);
+    return (ssize_t) syscall(SYS_writev, fd, iov, iovcnt);
+}
+
+ssize_t
+pwrite(int fd, const void *buf, size_t count, off_t offset)
+{
+    if ((s_disk == DISK_META && count < 4096) || s_disk == DISK_ENOSPC) {
+        errno = ENOSPC;
+        return -1;
+    }
+    if (s_disk == DISK_SHORT && count > 1)
+        count /= 2;
+    return (ssize_t) syscall(SYS_pwrite64, fd, buf, count, offset);
+}
+
+int
+fstatvfs(int fd, struct statvfs *st)
+{
+    struct statfs fs;
+    if (syscall(SYS_fstatfs, fd, &fs) != 0)
+        return -1;
+    memset(st, 0, sizeof *st);
+    st->f_bsize = (unsigned long) fs.f_bsize;
+    st->f_frsize = (unsigned long) (fs.f_frsize ? fs.f_frsize : fs.f_bsize);
+    st->f_blocks = fs.f_blocks;
+    st->f_bfree = s_no_free ? 0 : fs.f_bfree;
+    st->f_bavail = s_no_free ? 0 : fs.f_bavail;
+    return 0;
+}
 
 static int
 s_setup(void **state)
@@ -233,6 +296,88 @@ test_feed_and_cursors(void **state)
     gn_store_destroy(&store);
 }
 
+typedef struct {
+    const char *key;            // a key to write
+    int n;                      // records of 2 KiB to write with it (0: just the key)
+} put_t;
+
+static int
+s_put(gn_txn_t *txn, void *arg)
+{
+    put_t *p = arg;
+    char value[2048];
+    memset(value, 'd', sizeof value);
+    int rc = gn_txn_put(txn, GN_DB_REF, p->key, strlen(p->key), "v", 1);
+    for (int i = 0; rc == 0 && i < p->n; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "%s/%04d", p->key, i);
+        rc = gn_txn_put(txn, GN_DB_REF, key, strlen(key), value, sizeof value);
+    }
+    return rc;
+}
+
+static int
+s_has(gn_txn_t *txn, void *arg)
+{
+    const void *val;
+    size_t vlen;
+    return gn_txn_get(txn, GN_DB_REF, arg, strlen(arg), &val, &vlen);
+}
+
+//  One full-disk failure: the write fails with `want`, nothing of it is kept,
+//  and once there is space again the next write goes through.
+static void
+s_full_once(gn_store_t **store, disk_t how, bool no_free, int want, const char *key)
+{
+    put_t before = { "before", 0 }, failed = { key, 40 }, after = { "after", 40 };
+    assert_int_equal(gn_store_write(*store, s_put, &before), 0);
+    s_disk = how;
+    s_no_free = no_free;
+    assert_int_equal(gn_store_write(*store, s_put, &failed), want);
+    s_disk = DISK_OK;
+    s_no_free = false;
+    assert_int_equal(gn_store_read(*store, s_has, (void *) key), GN_ENOTFOUND);
+    assert_int_equal(gn_store_write(*store, s_put, &after), 0);
+    assert_int_equal(gn_store_read(*store, s_has, "before"), 0);
+    assert_int_equal(gn_store_read(*store, s_has, "after"), 0);
+    assert_int_equal(gn_store_read(*store, s_has, (void *) key), GN_ENOTFOUND);
+    //  And so it is on disk.
+    gn_store_destroy(store);
+    assert_int_equal(gn_store_open(store, s_dir, 1 << 20), 0);
+    assert_int_equal(gn_store_read(*store, s_has, "after"), 0);
+    assert_int_equal(gn_store_read(*store, s_has, (void *) key), GN_ENOTFOUND);
+}
+
+static void
+test_disk_full(void **state)
+{
+    gn_store_t *store;
+    assert_int_equal(gn_store_open(&store, s_dir, 1 << 20), 0);
+    //  No space at all: the page writes fail with ENOSPC.
+    s_full_once(&store, DISK_ENOSPC, false, GN_EDISKFULL, "enospc");
+    //  The disk filled up half way through a write: LMDB says EIO ("short
+    //  write"); with no space left that is a full disk...
+    s_full_once(&store, DISK_SHORT, true, GN_EDISKFULL, "short");
+    //  ...and with space left, an I/O error.
+    s_full_once(&store, DISK_SHORT, false, GN_EIO, "eio");
+    //  The meta page write fails: LMDB marks the environment unusable
+    //  (MDB_PANIC from then on); the store opens it again and goes on.
+    s_full_once(&store, DISK_META, false, GN_EDISKFULL, "meta");
+    //  The map fills while the disk is full: it grows (address space, not
+    //  disk space), the transaction runs again, and the commit finds the disk
+    //  full; nothing of it is kept, and the next write grows it again.
+    size_t map = gn_store_map_size(store);
+    put_t big = { "big", 1200 };   // ~2.5 MB into a 1 MiB map
+    s_disk = DISK_ENOSPC;
+    assert_int_equal(gn_store_write(store, s_put, &big), GN_EDISKFULL);
+    s_disk = DISK_OK;
+    assert_true(gn_store_map_size(store) > map);
+    assert_int_equal(gn_store_read(store, s_has, "big"), GN_ENOTFOUND);
+    assert_int_equal(gn_store_write(store, s_put, &big), 0);
+    assert_int_equal(gn_store_read(store, s_has, "big"), 0);
+    gn_store_destroy(&store);
+}
+
 int
 main(void)
 {
@@ -240,6 +385,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_put_get_scan, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_map_grows_and_retries, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_feed_and_cursors, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_disk_full, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

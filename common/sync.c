@@ -22,6 +22,8 @@
 #define DRAIN_MAX    64          // messages handled per socket wake-up
 #define SCAN_FACTOR  4           // feed records scanned per batch slot
 #define REJECTS_MAX  64          // rejects reported per batch (the rest are logged)
+#define HELD_WAIT_MAX 8          // heartbeats between retries of a batch we could not apply,
+                                 //   at most (under the sender's own 10 without progress)
 
 typedef struct {
     uint64_t peer;              // the peer's node id
@@ -47,6 +49,11 @@ typedef struct {
     //  Inbound: the peer's feed to us.
     uint64_t applied;           // peer's feed seq we committed through (also on disk)
     int64_t applied_at;         // ms: when applied last moved
+    int64_t held_at;            // ms: a batch could not be applied (our store failed, say
+                                //   the disk is full): the rest of the stream is dropped
+                                //   without a GAP, and the peer is asked to send again
+                                //   after our cursor held_wait ms later; 0 = not held
+    int64_t held_wait;          // ms: one heartbeat at first, doubling up to HELD_WAIT_MAX
     uint64_t peer_head;         // peer's feed head, last heard
     uint64_t peer_incarnation;  // peer's incarnation, last heard
     int64_t last_recv;          // ms: last message from the peer
@@ -724,6 +731,34 @@ s_parent_restart(gn_sync_t *self, const char *why)
     s_send_hello(self);
 }
 
+//  Ask the peer to send its stream again after our cursor: a child gets a
+//  GAP (it says HELLO and resumes where we committed), the parent a HELLO.
+static void
+s_ask_resend(gn_sync_t *self, link_t *link, const char *why)
+{
+    if (link->is_parent)
+        s_parent_restart(self, why);
+    else
+        s_send_reject(self, link, 0, link->applied + 1, GRIDNET__REJECT_REASON__RJ_GAP, why);
+}
+
+//  A batch was applied: whatever kept the others from applying theirs (the
+//  disk was full) may be over, so every held link retries at the next tick
+//  rather than after its back-off (otherwise the links that are not held
+//  could fill the space again first).
+static void
+s_retry_held(gn_sync_t *self, link_t *applied)
+{
+    int64_t hb = self->cfg->heartbeat_ms, now = s_now();
+    for (size_t i = 0; i <= self->nchildren; i++) {
+        link_t *link = i < self->nchildren ? self->children[i] : self->parent;
+        if (link && link != applied && link->held_at && link->held_wait > hb) {
+            link->held_wait = hb;
+            link->held_at = now - hb;
+        }
+    }
+}
+
 static void
 s_on_batch(gn_sync_t *self, link_t *link, const Gridnet__Batch *batch)
 {
@@ -732,6 +767,12 @@ s_on_batch(gn_sync_t *self, link_t *link, const Gridnet__Batch *batch)
         return;
     }
     if (batch->from_seq > link->applied) {
+        if (link->held_at) {   // behind one we could not apply: the retry timer asks again
+            gn_debug("sync: batch (%llu, %llu] from %012llu dropped: waiting to retry after %llu",
+                     (unsigned long long) batch->from_seq, (unsigned long long) batch->to_seq,
+                     (unsigned long long) link->peer, (unsigned long long) link->applied);
+            return;
+        }
         if (link->is_parent)
             s_parent_restart(self, "gap in the parent's stream");
         else
@@ -741,16 +782,48 @@ s_on_batch(gn_sync_t *self, link_t *link, const Gridnet__Batch *batch)
     }
     apply_work_t w = { .self = self, .link = link, .batch = batch };
     int64_t t0 = zclock_usecs();
+    unsigned grown = gn_store_grown(self->store);
     int rc = gn_store_write(self->store, s_apply_txn, &w);
     gn_metrics_commit(self->metrics, GN_COMMIT_SYNC, zclock_usecs() - t0);
     if (rc == 0)
         gn_metrics_applied(self->metrics, link->peer, link->is_parent, w.applied);
     if (rc != 0) {
-        s_link_error(link, "batch (%llu, %llu] not applied: %s",
-                     (unsigned long long) batch->from_seq, (unsigned long long) batch->to_seq,
-                     gn_strerror(rc));
-        return;   // no ACK: the sender resends after its progress timeout
+        //  Nothing of it was committed, so no ACK. The batches behind it are
+        //  dropped, and a heartbeat later (then less often) the peer is asked
+        //  to send again after our cursor (gn_sync_tick), until one can be
+        //  applied. Said once; the store logs how its trouble goes on.
+        char text[sizeof link->last_error];
+        snprintf(text, sizeof text, "batch (%llu, %llu] not applied: %s; no ACK, retrying",
+                 (unsigned long long) batch->from_seq, (unsigned long long) batch->to_seq,
+                 gn_strerror(rc));
+        int64_t hb = self->cfg->heartbeat_ms;
+        if (!link->held_at) {
+            s_link_error(link, "%s", text);
+            link->held_wait = hb;
+        }
+        else {
+            snprintf(link->last_error, sizeof link->last_error, "%s", text);
+            gn_debug("sync: %012llu: %s", (unsigned long long) link->peer, text);
+            link->held_wait = link->held_wait * 2 < HELD_WAIT_MAX * hb ? link->held_wait * 2
+                                                                        : HELD_WAIT_MAX * hb;
+        }
+        link->held_at = s_now();
+        return;
     }
+    if (link->held_at) {
+        gn_info("sync: %s %012llu: batches apply again (after %llu)",
+                link->is_parent ? "parent" : "child", (unsigned long long) link->peer,
+                (unsigned long long) link->applied);
+        link->held_at = 0;
+        link->last_error[0] = 0;
+    }
+    s_retry_held(self, link);
+    if (gn_store_grown(self->store) != grown)
+        gn_info("sync: batch (%llu, %llu] from %012llu applied after the map grew %u time(s) "
+                "under it (now %.1f MiB): retried whole, ACK after the commit",
+                (unsigned long long) batch->from_seq, (unsigned long long) batch->to_seq,
+                (unsigned long long) link->peer, gn_store_grown(self->store) - grown,
+                (double) gn_store_map_size(self->store) / (1 << 20));
     if (w.cursor > link->applied)
         link->applied_at = s_now();
     link->applied = w.cursor;
@@ -1194,9 +1267,14 @@ s_on_reject_from_parent(gn_sync_t *self, const Gridnet__Reject *rj)
     case GRIDNET__REJECT_REASON__RJ_NEED_HELLO:
         s_parent_restart(self, "the parent has no session for us");
         break;
-    case GRIDNET__REJECT_REASON__RJ_GAP:
-        s_parent_restart(self, "the parent saw a gap in our stream");
+    case GRIDNET__REJECT_REASON__RJ_GAP: {
+        char why[160];
+        snprintf(why, sizeof why, "the parent saw a gap in our stream%s%.100s%s",
+                 rj->detail && *rj->detail ? " (" : "", rj->detail ? rj->detail : "",
+                 rj->detail && *rj->detail ? ")" : "");
+        s_parent_restart(self, why);
         break;
+    }
     default:
         s_link_error(self->parent, "the parent refused op %012llu/%llu: reason %d %s",
                      (unsigned long long) rj->origin, (unsigned long long) rj->seq,
@@ -1544,6 +1622,10 @@ gn_sync_tick(gn_sync_t *self, int64_t now)
                                   : up->hello_backoff < 25 ? 25 : up->hello_backoff * 2;
             }
         }
+        else if (up->held_at && now - up->held_at >= up->held_wait) {
+            up->held_at = now;
+            s_ask_resend(self, up, "retrying the parent's batch we could not apply");
+        }
         else if (up->ninflight > 0 && now - up->last_progress > 10 * hb)
             s_parent_restart(self, "no ACK progress");   // a busy parent is not a lost one
         else if (up->snapping && now - up->snap_progress > 10 * hb) {
@@ -1571,6 +1653,10 @@ gn_sync_tick(gn_sync_t *self, int64_t now)
             s_link_error(link, "silent for %lld ms", (long long) (now - link->last_recv));
             s_budget_cut(link);
             link->live = false;
+        }
+        if (link->live && link->held_at && now - link->held_at >= link->held_wait) {
+            link->held_at = now;
+            s_ask_resend(self, link, "send again after our cursor: we could not apply it");
         }
         if (link->live && link->ninflight > 0 && now - link->last_progress > 10 * hb) {
             s_link_error(link, "no ACK progress: resending after %llu",

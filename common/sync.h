@@ -30,7 +30,11 @@
         PONG
 
     A receiver applies a whole batch in one transaction together with its
-    cursor for the sender, commits, and only then ACKs (I4). Each side has
+    cursor for the sender, commits, and only then ACKs (I4). If the commit
+    fails (the disk is full), there is no ACK; the batches behind it are
+    dropped, and a heartbeat later (then at doubling intervals, up to 8) the
+    receiver asks for the stream again after its cursor (GAP to a child,
+    HELLO to the parent), until a batch applies. Each side has
     at most `window` unacknowledged batches in flight (I6); the backlog waits
     in the feed on disk. A peer silent for three heartbeats is down; a child
     then says HELLO again, which restarts both streams from durable cursors.  */

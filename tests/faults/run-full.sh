@@ -50,22 +50,25 @@ for f in "$here"/$only.sh; do   # unquoted: PAT is a glob
   [[ -f $here/$f && $f =~ ^f_(quick|full)_ ]] && scenarios+=("$f")
 done
 [ "${#scenarios[@]}" -gt 0 ] || { echo "run-full.sh: no scenario matches $only" >&2; exit 2; }
+# Replayed batches, duplicate HELLOs and old cursors come on the wire, from a hostile child.
+[ "$only" != 'f_*' ] || scenarios+=(../t_hostile.sh)
 
 summaries=() failed=0 t_all=$SECONDS
 for run in $(seq 1 "$repeat"); do
   logs=$build/faults-logs/$run
   mkdir -p "$logs"
   for s in "${scenarios[@]}"; do
-    name=${s%.sh} t0=$SECONDS rc=0
+    name=${s##*/} name=${name%.sh} t0=$SECONDS rc=0
     echo "== run $run/$repeat: $name"
     GN_BIN=$build/bin GN_TIMEOUT_SCALE=$scale GN_KEEP=1 TMPDIR=$logs \
       bash "$here/$s" > "$logs/$name.log" 2>&1 || rc=$?
-    line=$(grep -E '^faults injected [0-9]+, ops checked' "$logs/$name.log" | tail -n 1)
+    line=$(grep -E '^faults injected [0-9]+, ops checked|^[0-9]+ passed, [0-9]+ failed' \
+           "$logs/$name.log" | head -n 1)
     if [ "$rc" -eq 0 ]; then
       summaries+=("run $run: $name ($((SECONDS - t0)) s): ${line:-no summary}")
       echo "   passed in $((SECONDS - t0)) s: $line"
-    elif [ "$rc" -eq 77 ]; then   # cannot run here (village_netns without root)
-      line=$(grep -E '^SKIP' "$logs/$name.log" | tail -n 1)
+    elif [ "$rc" -eq 77 ]; then   # cannot run here (village_netns, disk_full without root)
+      line=$(grep -E '^SKIP' "$logs/$name.log" | head -n 1)
       summaries+=("run $run: $name: skipped: ${line:-exit 77}")
       echo "   skipped: $line"
     else
