@@ -529,6 +529,10 @@ s_request_ok(const gn_api_request_t *req)
         return req->metrics != NULL;
     case GRIDNET__API_REQUEST__BODY_CASE_QUERY:
         return req->case_query && s_case_query_ok(req->case_query);
+    case GRIDNET__API_REQUEST__BODY_MONTHLY:   //  months and names: the API answers in words
+        return req->monthly && s_field_ok(req->monthly->by) && s_node_opt_ok(req->monthly->area);
+    case GRIDNET__API_REQUEST__BODY_EVAL:
+        return req->eval && s_field_ok(req->eval->unit) && s_node_opt_ok(req->eval->area);
     default:
         return false;               //  no body
     }
