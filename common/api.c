@@ -2,6 +2,7 @@
 #include "api.h"
 #include "apply.h"
 #include "audit.h"
+#include "auditor.h"
 #include "cases.h"
 #include "err.h"
 #include "feed.h"
@@ -24,6 +25,7 @@
 #define LIST_MAX    100000      // cases per list reply at most
 #define LIST_BYTES  (12u << 20) // packed cases per list reply at most
 #define SESSIONS_MAX 256        // sessions kept; the oldest goes first
+#define AUDIT_WAITERS 16        // AUDIT requests waiting for the one audit under way
 #define SESSION_MS  (12LL * 3600 * 1000)   // a session lasts a working day
 
 typedef struct {
@@ -60,6 +62,12 @@ struct _gn_api_t {
     size_t nslots;              // slots in use
     gn_metrics_t *metrics;      // commit latencies, rendered for MetricsReq; or NULL
     char front_token[33];       // the HTTP front's token; "" = none
+    gn_auditor_t *auditor;      // runs AUDIT requests off this thread
+    struct {
+        zmq_msg_t rid;          // the client's routing id
+        uint64_t id;            // its request id
+    } audit_waiting[AUDIT_WAITERS];  // clients waiting for the audit's report
+    size_t naudit_waiting;      // entries in audit_waiting
 };
 
 gn_api_t *
@@ -78,6 +86,10 @@ gn_api_new(gn_store_t *store, uint64_t self, uint64_t incarnation,
     api->status = status;
     api->status_free = status_free;
     api->status_arg = status_arg;
+    if (!(api->auditor = gn_auditor_new(store, self))) {
+        free(api);
+        return NULL;
+    }
     return api;
 }
 
@@ -255,7 +267,11 @@ gn_api_destroy(gn_api_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    free(*self_p);
+    gn_api_t *api = *self_p;
+    gn_auditor_destroy(&api->auditor);   // waits for an audit under way
+    for (size_t i = 0; i < api->naudit_waiting; i++)
+        zmq_msg_close(&api->audit_waiting[i].rid);
+    free(api);
     *self_p = NULL;
 }
 
@@ -640,15 +656,6 @@ s_read_txn(gn_txn_t *txn, void *arg)
         reply->digest = &r->digest;
         return GN_OK;
     }
-    case GRIDNET__API_REQUEST__BODY_AUDIT: {
-        json_t *doc = NULL;
-        if ((rc = gn_audit(txn, r->api->self, gn_linksec_registry(r->api->linksec), &doc)) != 0
-            || (rc = s_json_body(r->slot, doc)) != 0)
-            return rc;
-        reply->body_case = GRIDNET__API_REPLY__BODY_JSON;
-        reply->json = r->slot->json;
-        return GN_OK;
-    }
     case GRIDNET__API_REQUEST__BODY_MEETINGS: {
         json_t *doc = NULL;
         if ((rc = gn_meeting_list(txn, zclock_time(), &doc)) != 0
@@ -691,15 +698,17 @@ s_read_txn(gn_txn_t *txn, void *arg)
     }
 }
 
+//  Send reply for request id to the client rid (consumed).
 static void
-s_send_reply(void *sock, slot_t *s, gn_api_reply_t *reply)
+s_send_to(void *sock, zmq_msg_t *rid, uint64_t id, int code, const char *error,
+          gn_api_reply_t *reply)
 {
     uint8_t *buf;
     size_t len;
-    reply->id = s->req ? s->req->id : 0;
-    reply->code = s->code;
-    reply->error = s->code ? s->error : (char *) "";
-    if (s->code)
+    reply->id = id;
+    reply->code = code;
+    reply->error = (char *) (code ? error : "");
+    if (code)
         reply->body_case = GRIDNET__API_REPLY__BODY__NOT_SET;
     int rc = gn_codec_pack(&reply->base, GN_REPLY_MAX, &buf, &len);
     if (rc != 0) {
@@ -710,9 +719,66 @@ s_send_reply(void *sock, slot_t *s, gn_api_reply_t *reply)
         if (gn_codec_pack(&small.base, GN_REPLY_MAX, &buf, &len) != 0)
             return;
     }
-    if (zmq_msg_send(&s->rid, sock, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
+    if (zmq_msg_send(rid, sock, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
         zmq_send(sock, buf, len, ZMQ_DONTWAIT);
     free(buf);
+}
+
+static void
+s_send_reply(void *sock, slot_t *s, gn_api_reply_t *reply)
+{
+    s_send_to(sock, &s->rid, s->req ? s->req->id : 0, s->code, s->error, reply);
+}
+
+//  An AUDIT reads the whole replica and checks every seal: seconds on a big
+//  node, so it runs on the auditor's thread and its reply goes out from
+//  gn_api_poll once it is done (one audit answers every request that came
+//  while it ran).
+static void
+s_audit_defer(gn_api_t *api, void *sock, slot_t *s)
+{
+    if (api->naudit_waiting == AUDIT_WAITERS)
+        s_fail(s, GN_ENOMEM, "too many audit requests waiting: try again later");
+    else {
+        gn_linksec_t *ls = api->linksec;
+        int rc = gn_auditor_start(api->auditor,
+                                  gn_linksec_registry(ls) ? gn_linksec_registry_dir(ls) : NULL);
+        if (rc != 0)
+            s_fail(s, rc, "cannot start an audit");
+    }
+    if (s->code != 0) {
+        gn_api_reply_t reply = GRIDNET__API_REPLY__INIT;
+        s_send_reply(sock, s, &reply);
+        return;
+    }
+    zmq_msg_t *rid = &api->audit_waiting[api->naudit_waiting].rid;
+    zmq_msg_init(rid);
+    if (zmq_msg_copy(rid, &s->rid) != 0) {
+        zmq_msg_close(rid);
+        return;
+    }
+    api->audit_waiting[api->naudit_waiting++].id = s->req->id;
+}
+
+void
+gn_api_poll(gn_api_t *api, zsock_t *router)
+{
+    char *json = NULL;
+    int rc;
+    if (api->naudit_waiting == 0 || !gn_auditor_take(api->auditor, &json, &rc))
+        return;
+    if (rc != 0)
+        gn_warn("api: audit failed: %s", gn_strerror(rc));
+    for (size_t i = 0; i < api->naudit_waiting; i++) {
+        gn_api_reply_t reply = GRIDNET__API_REPLY__INIT;
+        reply.body_case = GRIDNET__API_REPLY__BODY_JSON;
+        reply.json = json;
+        s_send_to(zsock_resolve(router), &api->audit_waiting[i].rid, api->audit_waiting[i].id,
+                  rc, gn_strerror(rc), &reply);
+        zmq_msg_close(&api->audit_waiting[i].rid);
+    }
+    api->naudit_waiting = 0;
+    free(json);
 }
 
 static void
@@ -814,6 +880,8 @@ gn_api_on_requests(gn_api_t *api, zsock_t *router)
             }
             s_send_reply(sock, s, &reply);
         }
+        else if (s->req && s->code == 0 && s->req->body_case == GRIDNET__API_REQUEST__BODY_AUDIT)
+            s_audit_defer(api, sock, s);
         else if (s->req && !s_is_write(s->req) && s->code == 0)
             s_reply_read(api, sock, s);
         else {

@@ -50,5 +50,8 @@ void gn_api_destroy(gn_api_t **self_p);
 //  Handle the requests waiting on router (up to a group's worth).
 //  Returns the number handled.
 int gn_api_on_requests(gn_api_t *self, zsock_t *router);
+//  Send the replies of work done off the node's thread (an AUDIT) once it
+//  is done; cheap when there is none. Call it often (every tick).
+void gn_api_poll(gn_api_t *self, zsock_t *router);
 
 #endif

@@ -301,6 +301,12 @@ gn_linksec_keys(gn_linksec_t *self)
     return self->keys;
 }
 
+const char *
+gn_linksec_registry_dir(gn_linksec_t *self)
+{
+    return self->registry_dir;
+}
+
 gn_registry_t *
 gn_linksec_registry(gn_linksec_t *self)
 {

@@ -48,6 +48,8 @@ void gn_linksec_refresh(gn_linksec_t *self);
 gn_keys_t *gn_linksec_keys(gn_linksec_t *self);
 //  The registry (NULL when insecure).
 gn_registry_t *gn_linksec_registry(gn_linksec_t *self);
+//  The directory the registry is read from (valid while self lives).
+const char *gn_linksec_registry_dir(gn_linksec_t *self);
 //  The district's personal-data key (NULL when insecure).
 const uint8_t *gn_linksec_pii(gn_linksec_t *self);
 

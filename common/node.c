@@ -484,6 +484,7 @@ s_on_tick(zloop_t *loop, int timer_id, void *arg)
         gn_store_reap(self->store);
     }
     gn_linksec_refresh(self->linksec);   // one stat(); a new child is admitted at once
+    gn_api_poll(self->handler, self->api);   // an audit's report, once it is done
     s_after(self);
     return 0;
 }

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <lmdb.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,9 @@ struct _gn_store_t {
     unsigned refused;              // commits refused for lack of space since then
     unsigned refused_logged;       // how many of those were logged
     int64_t full_logged;           // ms (monotonic): when that was last logged
+    pthread_rwlock_t env_lock;     // readers on other threads (gn_store_read_shared) hold it
+                                   //   shared; the owner thread takes it to remap or reopen
+                                   //   the environment, which no live transaction may see
 };
 
 struct _gn_txn_t {
@@ -136,6 +140,12 @@ gn_store_open(gn_store_t **self_p, const char *dir, size_t map_bytes)
         free(self);
         return rc;
     }
+    int prc = pthread_rwlock_init(&self->env_lock, NULL);
+    if (prc != 0) {
+        mdb_env_close(self->env);
+        free(self);
+        return GN_ENOMEM;
+    }
     *self_p = self;
     return GN_OK;
 }
@@ -146,11 +156,13 @@ gn_store_open(gn_store_t **self_p, const char *dir, size_t map_bytes)
 static int
 s_reopen(gn_store_t *self)
 {
+    pthread_rwlock_wrlock(&self->env_lock);
     if (self->env) {
         mdb_env_close(self->env);
         self->env = NULL;
     }
     int rc = s_env_open(self);
+    pthread_rwlock_unlock(&self->env_lock);
     if (rc != 0) {
         gn_error("store: cannot open %s again: %s", self->dir, gn_strerror(rc));
         return rc;
@@ -169,6 +181,7 @@ gn_store_destroy(gn_store_t **self_p)
     gn_store_t *self = *self_p;
     if (self->env)
         mdb_env_close(self->env);
+    pthread_rwlock_destroy(&self->env_lock);
     free(self);
     *self_p = NULL;
 }
@@ -207,7 +220,9 @@ s_grow(gn_store_t *self)
     //  Without MDB_WRITEMAP this only maps more of the file (PROT_READ,
     //  MAP_SHARED): it takes address space, not disk space; the file grows
     //  when a commit writes past its end.
+    pthread_rwlock_wrlock(&self->env_lock);
     int mrc = mdb_env_set_mapsize(self->env, next);
+    pthread_rwlock_unlock(&self->env_lock);
     if (mrc != 0) {
         //  The old mapping is gone by now: the environment must be opened again.
         gn_error("store: cannot grow the map from %.1f to %.1f MiB: %s",
@@ -231,7 +246,10 @@ s_begin(gn_store_t *self, unsigned flags, MDB_txn **txn)
         return GN_ESTORE;
     int rc = mdb_txn_begin(self->env, NULL, flags, txn);
     if (rc == MDB_MAP_RESIZED) {   // another process grew it: adopt the new size
-        if ((rc = mdb_env_set_mapsize(self->env, 0)) == 0)
+        pthread_rwlock_wrlock(&self->env_lock);
+        rc = mdb_env_set_mapsize(self->env, 0);
+        pthread_rwlock_unlock(&self->env_lock);
+        if (rc == 0)
             rc = mdb_txn_begin(self->env, NULL, flags, txn);
     }
     if (rc == MDB_PANIC) {   // a failed commit wrecked it (see s_commit_err)
@@ -334,6 +352,22 @@ gn_store_write(gn_store_t *self, gn_txn_fn *fn, void *arg)
         if ((rc = s_grow(self)) != 0)
             return rc;
     }
+}
+
+int
+gn_store_read_shared(gn_store_t *self, gn_txn_fn *fn, void *arg)
+{
+    pthread_rwlock_rdlock(&self->env_lock);
+    gn_txn_t t = { self, NULL };
+    int rc = self->env && !self->broken
+           ? s_err(mdb_txn_begin(self->env, NULL, MDB_RDONLY, &t.txn), "txn_begin")
+           : GN_ESTORE;
+    if (rc == 0) {
+        rc = fn(&t, arg);
+        mdb_txn_abort(t.txn);
+    }
+    pthread_rwlock_unlock(&self->env_lock);
+    return rc;
 }
 
 int

@@ -58,6 +58,10 @@ typedef int (gn_txn_fn)(gn_txn_t *txn, void *arg);
 int gn_store_write(gn_store_t *self, gn_txn_fn *fn, void *arg);
 //  Run fn in a read-only transaction.
 int gn_store_read(gn_store_t *self, gn_txn_fn *fn, void *arg);
+//  A read transaction from a thread other than the store's owner (the
+//  auditor): it may run while the owner writes; the owner's map growth or
+//  reopen waits for it to end. Only the owner may call anything else.
+int gn_store_read_shared(gn_store_t *self, gn_txn_fn *fn, void *arg);
 //  Reap reader slots left by dead processes; returns how many were cleared.
 int gn_store_reap(gn_store_t *self);
 //  Current map size in bytes.
