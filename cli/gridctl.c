@@ -23,6 +23,9 @@
 #include "ids.h"
 #include "keys.h"
 #include "pbjson.h"
+#include "report.h"
+#include "report_fmt.h"
+#include "watch.h"
 
 #include <czmq.h>       // zsys_handler_set only: let Ctrl-C end gridctl at once
 #include <errno.h>
@@ -63,6 +66,8 @@ enum {
     OPT_DUE_IN, OPT_URGENCY, OPT_COMMENT, OPT_OVERDUE, OPT_ALL, OPT_DATE, OPT_CHAIR,
     OPT_ATTEND, OPT_CASE, OPT_TEXT, OPT_TASK, OPT_WORKER, OPT_FROM, OPT_DIR, OPT_NODE_CODE,
     OPT_REGISTRY, OPT_FORCE, OPT_USER, OPT_CHILD, OPT_PII,
+    OPT_MONTH, OPT_BY, OPT_FORMAT, OPT_SVG, OPT_TREND, OPT_TOP, OPT_AREA, OPT_UNIT,
+    OPT_ALLOWANCE, OPT_TOWN, OPT_COUNT, OPT_PUB,
 };
 
 typedef struct {
@@ -2973,6 +2978,309 @@ s_cmd_keygen(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
     return 0;
 }
 
+//  --------------------------------------------------------------------------
+//  Analytics (issue 7): monthly report, evaluation, live monitoring.
+//  Months are those of China Standard Time (UTC+8), whatever the local zone.
+
+//  YYYY-MM as YYYYMM. Returns 0 or EXIT_USAGE.
+static int
+s_check_month(const char *cmd, const char *opt, const char *text, uint32_t *month)
+{
+    int y = strlen(text) == 7 && text[4] == '-' ? s_digits(text, 4) : -1;
+    int m = y >= 0 ? s_digits(text + 5, 2) : -1;
+    if (y < 1970 || m < 1 || m > 12)
+        return s_usage("%s: %s must be a month YYYY-MM, not '%s'", cmd, opt, text);
+    *month = (uint32_t) (y * 100 + m);
+    return 0;
+}
+
+//  --format table|csv|json (--json means json). Returns 0 or EXIT_USAGE.
+static int
+s_check_format(const char *cmd, const char *text, char *format)
+{
+    if (strcmp(text, "table") == 0 || strcmp(text, "csv") == 0 || strcmp(text, "json") == 0) {
+        *format = text[0];
+        return 0;
+    }
+    return s_usage("%s: --format must be table, csv or json, not '%s'", cmd, text);
+}
+
+//  One analytics call on client; *json_p the reply's document (caller decrefs).
+static int
+s_analytics_call(gridctl_t *self, gn_client_t *client, gn_api_request_t *req, json_t **json_p)
+{
+    gn_api_reply_t *reply = NULL;
+    int rc = s_call_on(self, client, req, GRIDNET__API_REPLY__BODY_JSON, &reply);
+    if (rc == 0)
+        rc = s_reply_json(self, reply, json_p);
+    gn_codec_free_reply(&reply);
+    return rc;
+}
+
+static int
+s_print_doc(const json_t *doc, char format, int (*fmt)(FILE *, const json_t *, bool))
+{
+    if (format == 'j')
+        return s_print_json(doc);
+    if (fmt(stdout, doc, format == 'c') != 0) {
+        s_error("cannot write output");
+        return EXIT_REFUSED;
+    }
+    return 0;
+}
+
+static const struct option s_monthly_opts[] = {
+    { "month", required_argument, NULL, OPT_MONTH },
+    { "from", required_argument, NULL, OPT_FROM },
+    { "to", required_argument, NULL, OPT_TO },
+    { "by", required_argument, NULL, OPT_BY },
+    { "area", required_argument, NULL, OPT_AREA },
+    { "format", required_argument, NULL, OPT_FORMAT },
+    { "trend", required_argument, NULL, OPT_TREND },
+    { "top", required_argument, NULL, OPT_TOP },
+    { "svg", required_argument, NULL, OPT_SVG },
+    { NULL, 0, NULL, 0 }
+};
+
+static int
+s_cmd_monthly(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
+{
+    Gridnet__MonthlyReq mr = GRIDNET__MONTHLY_REQ__INIT;
+    const char *svg = NULL;
+    char format = 't';
+    bool month = false, range = false, trend = false;
+    int rc = 0, c;
+    while (rc == 0 && (c = s_getopt(self, cmd, argc, argv)) != OPT_END) {
+        uint64_t n;
+        switch (c) {
+        case OPT_FAILED: return EXIT_USAGE;
+        case OPT_HELP: return 0;
+        case OPT_MONTH:
+            month = true;
+            rc = s_check_month(cmd->name, "--month", optarg, &mr.from_month);
+            break;
+        case OPT_FROM:
+            range = true;
+            rc = s_check_month(cmd->name, "--from", optarg, &mr.from_month);
+            break;
+        case OPT_TO:
+            range = true;
+            rc = s_check_month(cmd->name, "--to", optarg, &mr.to_month);
+            break;
+        case OPT_BY:
+            if (strcmp(optarg, "category") && strcmp(optarg, "department")
+                && strcmp(optarg, "town") && strcmp(optarg, "village") && strcmp(optarg, "grid"))
+                rc = s_usage("%s: --by must be category, department, town, village or grid, "
+                             "not '%s'", cmd->name, optarg);
+            mr.by = optarg;
+            break;
+        case OPT_AREA:
+            rc = s_check_node(cmd->name, "--area", optarg, &mr.area);
+            break;
+        case OPT_FORMAT:
+            rc = s_check_format(cmd->name, optarg, &format);
+            break;
+        case OPT_TREND:
+            if (s_parse_u64(optarg, 60, &n) != 0)
+                rc = s_usage("%s: --trend must be 0..60 months, not '%s'", cmd->name, optarg);
+            mr.trend = (uint32_t) n;
+            trend = true;
+            break;
+        case OPT_TOP:
+            if (s_parse_u64(optarg, 1000, &n) != 0 || n == 0)
+                rc = s_usage("%s: --top must be 1..1000, not '%s'", cmd->name, optarg);
+            mr.top = (uint32_t) n;
+            break;
+        case OPT_SVG:
+            svg = optarg;
+            break;
+        default:
+            assert(false);
+        }
+    }
+    if (rc != 0 || (rc = s_no_args(cmd->name, argc, argv)) != 0)
+        return rc;
+    if (month && range)
+        return s_usage("%s: give --month, or --from and --to, not both", cmd->name);
+    if (range && (!mr.from_month || !mr.to_month))
+        return s_usage("%s: a range needs both --from and --to", cmd->name);
+    if (range && mr.to_month < mr.from_month)
+        return s_usage("%s: --from is after --to", cmd->name);
+    if (!month && !range)
+        mr.from_month = gn_month_of(s_now_ms());   // this month, in China Standard Time
+    if (self->json)
+        format = 'j';
+    if (svg && !trend)
+        mr.trend = 11;   // a chart of the year up to the period
+    if (svg && zsys_dir_create("%s", svg) != 0)
+        return s_error("%s: cannot create %s", cmd->name, svg), EXIT_REFUSED;
+
+    gn_client_t *client = NULL;
+    if ((rc = s_connect(self, &client)) != 0)
+        return rc;
+    gn_api_request_t req = GRIDNET__API_REQUEST__INIT;
+    req.body_case = GRIDNET__API_REQUEST__BODY_MONTHLY;
+    req.monthly = &mr;
+    json_t *doc = NULL, *bycat = NULL;
+    rc = s_analytics_call(self, client, &req, &doc);
+    bool by_category = !mr.by || !*mr.by || strcmp(mr.by, "category") == 0;
+    if (rc == 0 && svg && !by_category) {   // the bars want the categories
+        Gridnet__MonthlyReq cr = mr;
+        cr.by = (char *) "category";
+        req.monthly = &cr;
+        rc = s_analytics_call(self, client, &req, &bycat);
+    }
+    gn_client_destroy(&client);
+    if (rc == 0)
+        rc = s_print_doc(doc, format, gn_fmt_monthly);
+    if (rc == 0 && svg) {
+        char err[512];
+        if (gn_fmt_monthly_svg(svg, doc, bycat ? bycat : doc, err, sizeof err) != 0) {
+            s_error("%s: %s", cmd->name, err);
+            rc = EXIT_REFUSED;
+        }
+        else if (format == 't')
+            printf("\ncharts: %s/categories.svg %s/trend.svg\n", svg, svg);
+    }
+    json_decref(doc);
+    json_decref(bycat);
+    return rc;
+}
+
+static const struct option s_eval_opts[] = {
+    { "month", required_argument, NULL, OPT_MONTH },
+    { "unit", required_argument, NULL, OPT_UNIT },
+    { "area", required_argument, NULL, OPT_AREA },
+    { "allowance", no_argument, NULL, OPT_ALLOWANCE },
+    { "format", required_argument, NULL, OPT_FORMAT },
+    { NULL, 0, NULL, 0 }
+};
+
+static int
+s_cmd_eval(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
+{
+    Gridnet__EvalReq er = GRIDNET__EVAL_REQ__INIT;
+    char format = 't';
+    int rc = 0, c;
+    while (rc == 0 && (c = s_getopt(self, cmd, argc, argv)) != OPT_END) {
+        switch (c) {
+        case OPT_FAILED: return EXIT_USAGE;
+        case OPT_HELP: return 0;
+        case OPT_MONTH:
+            rc = s_check_month(cmd->name, "--month", optarg, &er.month);
+            break;
+        case OPT_UNIT:
+            if (strcmp(optarg, "worker") && strcmp(optarg, "village") && strcmp(optarg, "town")
+                && strcmp(optarg, "department"))
+                rc = s_usage("%s: --unit must be worker, village, town or department, not '%s'",
+                             cmd->name, optarg);
+            er.unit = optarg;
+            break;
+        case OPT_AREA:
+            rc = s_check_node(cmd->name, "--area", optarg, &er.area);
+            break;
+        case OPT_ALLOWANCE:
+            er.allowance = true;
+            break;
+        case OPT_FORMAT:
+            rc = s_check_format(cmd->name, optarg, &format);
+            break;
+        default:
+            assert(false);
+        }
+    }
+    if (rc != 0 || (rc = s_no_args(cmd->name, argc, argv)) != 0)
+        return rc;
+    if (er.allowance && er.unit && *er.unit && strcmp(er.unit, "worker") != 0)
+        return s_usage("%s: --allowance is paid to grid workers: use it with --unit worker",
+                       cmd->name);
+    if (!er.month)
+        er.month = gn_month_of(s_now_ms());
+    if (self->json)
+        format = 'j';
+    gn_client_t *client = NULL;
+    if ((rc = s_connect(self, &client)) != 0)
+        return rc;
+    gn_api_request_t req = GRIDNET__API_REQUEST__INIT;
+    req.body_case = GRIDNET__API_REQUEST__BODY_EVAL;
+    req.eval = &er;
+    json_t *doc = NULL;
+    rc = s_analytics_call(self, client, &req, &doc);
+    gn_client_destroy(&client);
+    if (rc == 0)
+        rc = s_print_doc(doc, format, gn_fmt_eval);
+    json_decref(doc);
+    return rc;
+}
+
+static const struct option s_watch_opts[] = {
+    { "town", required_argument, NULL, OPT_TOWN },
+    { "category", required_argument, NULL, OPT_CATEGORY },
+    { "severity", required_argument, NULL, OPT_SEVERITY },
+    { "overdue", no_argument, NULL, OPT_OVERDUE },
+    { "count", required_argument, NULL, OPT_COUNT },
+    { "pub", required_argument, NULL, OPT_PUB },
+    { NULL, 0, NULL, 0 }
+};
+
+static int
+s_cmd_watch(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
+{
+    gn_watch_opts_t w = { 0 };
+    const char *pub = NULL;
+    int rc = 0, c;
+    while (rc == 0 && (c = s_getopt(self, cmd, argc, argv)) != OPT_END) {
+        int value = 0;
+        switch (c) {
+        case OPT_FAILED: return EXIT_USAGE;
+        case OPT_HELP: return 0;
+        case OPT_TOWN:
+            rc = s_check_node(cmd->name, "--town", optarg, &w.town);
+            if (rc == 0 && gn_node_level(w.town) != 2)
+                rc = s_usage("%s: --town %s is not a town's code", cmd->name, optarg);
+            break;
+        case OPT_CATEGORY:
+            rc = s_check_text(cmd->name, "--category", optarg, GN_FIELD_MAX);
+            w.category = optarg;
+            break;
+        case OPT_SEVERITY:
+            rc = s_check_enum(cmd->name, "--severity", &gridnet__severity__descriptor, optarg,
+                              &value);
+            w.severity = value;
+            break;
+        case OPT_OVERDUE:
+            w.overdue = true;
+            break;
+        case OPT_COUNT:
+            if (s_parse_u64(optarg, UINT32_MAX, &w.count) != 0 || w.count == 0)
+                rc = s_usage("%s: --count must be a whole number above 0, not '%s'",
+                             cmd->name, optarg);
+            break;
+        case OPT_PUB:
+            pub = optarg;
+            break;
+        default:
+            assert(false);
+        }
+    }
+    if (rc != 0 || (rc = s_no_args(cmd->name, argc, argv)) != 0)
+        return rc;
+    w.json = self->json;
+    char endpoint[512];
+    if (pub)
+        snprintf(endpoint, sizeof endpoint, "%s", pub);
+    else if (self->data) {
+        rc = gn_endpoints_read(self->data, "pub", endpoint, sizeof endpoint);
+        if (rc != 0)
+            return s_error("%s: no pub endpoint in %s/endpoints (is the node running?)",
+                           cmd->name, self->data), EXIT_UNREACHABLE;
+    }
+    else
+        return s_usage("%s: name the node's change stream: -d DATADIR or --pub ENDPOINT",
+                       cmd->name);
+    return gn_watch_run(endpoint, &w) == 0 ? 0 : EXIT_UNREACHABLE;
+}
+
 static const cmd_t s_commands[] = {
     { "report", s_cmd_report, s_report_opts,
       "--grid G --category C --title T [--description D]\n"
@@ -3036,6 +3344,19 @@ static const cmd_t s_commands[] = {
     { "ledger", s_cmd_ledger, s_ledger_opts,
       "[--worker ID] [--from YYYY-MM-DD] [--to YYYY-MM-DD]",
       "reward ledger entries and their total in yuan" },
+    { "monthly", s_cmd_monthly, s_monthly_opts,
+      "[--month YYYY-MM | --from YYYY-MM --to YYYY-MM]\n"
+      "                       [--by category|department|town|village|grid] [--area NODE]\n"
+      "                       [--format table|csv|json] [--trend N] [--top N] [--svg DIR]",
+      "monthly report 月度分析 (months of UTC+8; default this month; --svg: charts)" },
+    { "eval", s_cmd_eval, s_eval_opts,
+      "[--month YYYY-MM] [--unit worker|village|town|department] [--area NODE]\n"
+      "                       [--allowance] [--format table|csv|json]",
+      "evaluation 考核 per unit or grid worker; --allowance: 200 + 300 x score yuan" },
+    { "watch", s_cmd_watch, s_watch_opts,
+      "[--town CODE] [--category C] [--severity general|major|emergency] [--overdue]\n"
+      "                       [--count N] [--pub ENDPOINT]",
+      "live monitoring 实时监控: one line per change in the subtree (Ctrl-C ends)" },
     { "help", s_cmd_help, NULL, "[COMMAND]", "this list, or one command's usage" },
 };
 #define COMMANDS (sizeof s_commands / sizeof s_commands[0])

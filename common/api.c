@@ -11,6 +11,7 @@
 #include "pii.h"
 #include "query.h"
 #include "refdata.h"
+#include "report.h"
 #include "workflow.h"
 
 #include <jansson.h>
@@ -660,6 +661,25 @@ s_read_txn(gn_txn_t *txn, void *arg)
     case GRIDNET__API_REQUEST__BODY_LEDGER: {
         json_t *doc = NULL;
         if ((rc = s_ledger(txn, req->ledger, &doc)) != 0 || (rc = s_json_body(r->slot, doc)) != 0)
+            return rc;
+        reply->body_case = GRIDNET__API_REPLY__BODY_JSON;
+        reply->json = r->slot->json;
+        return GN_OK;
+    }
+    case GRIDNET__API_REQUEST__BODY_MONTHLY:
+    case GRIDNET__API_REQUEST__BODY_EVAL: {
+        json_t *doc = NULL;
+        char *why = r->slot->error;
+        size_t whylen = sizeof r->slot->error;
+        why[0] = 0;
+        rc = req->body_case == GRIDNET__API_REQUEST__BODY_MONTHLY
+           ? gn_report_monthly(txn, r->api->self, req->monthly, zclock_time(), &doc, why, whylen)
+           : gn_report_eval(txn, r->api->self, req->eval, zclock_time(), &doc, why, whylen);
+        if (rc == GN_EINVAL || rc == GN_ESCOPE) {   // the request, not the store
+            s_fail(r->slot, rc, why);
+            return GN_OK;
+        }
+        if (rc != 0 || (rc = s_json_body(r->slot, doc)) != 0)
             return rc;
         reply->body_case = GRIDNET__API_REPLY__BODY_JSON;
         reply->json = r->slot->json;

@@ -7,10 +7,12 @@
       idx_status  status u8 | case key                          -> ""
       idx_owner   owner u64 | case key                          -> ""
       idx_grid    grid text | NUL | case key                    -> ""
-      idx_due     owner u64 | overdue u8 | due ms u64 | case key -> "" (open cases)  */
+      idx_due     owner u64 | overdue u8 | due ms u64 | case key -> "" (open cases)
+      idx_time    the case's summary for reports and its C/D/O entries (summary.h)  */
 #include "cases.h"
 #include "err.h"
 #include "ids.h"
+#include "summary.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +126,8 @@ gn_cases_put(gn_txn_t *txn, const gn_case_t *c, const gn_case_t *old)
     }
     else if ((rc = s_index(txn, c, key, true)) != 0)
         return rc;
+    if ((rc = gn_summary_index_case(txn, c, key)) != 0)
+        return rc;
     size_t len = gn_codec_size(&c->base);
     void *dst;
     if ((rc = gn_txn_reserve(txn, GN_DB_CASES, key, 16, len, &dst)) != 0)
@@ -159,7 +163,8 @@ gn_cases_history_add(gn_txn_t *txn, const gn_op_t *op)
     k[18] = (uint8_t) (op->version >> 8);
     k[19] = (uint8_t) op->version;
     gn_op_key(k + 20, op->origin, op->seq);
-    return gn_txn_put(txn, GN_DB_HISTORY, k, sizeof k, "", 0);
+    int rc = gn_txn_put(txn, GN_DB_HISTORY, k, sizeof k, "", 0);
+    return rc != 0 ? rc : gn_summary_index_op(txn, op, k);
 }
 
 typedef struct {

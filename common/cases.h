@@ -11,7 +11,8 @@
 int gn_cases_get(gn_txn_t *txn, const char *id, gn_case_t **c);
 int gn_cases_get_key(gn_txn_t *txn, const uint8_t key[16], gn_case_t **c);
 //  Store c as the case's state; old is its previous state (NULL if new),
-//  whose index entries are replaced.
+//  whose index entries are replaced. The case's summary for reports
+//  (summary.h) is written in the same transaction.
 int gn_cases_put(gn_txn_t *txn, const gn_case_t *c, const gn_case_t *old);
 //  The deadline the case is working against now (0 = none): accepting while
 //  reported, handling (or the latest supervision's) while accepted or
@@ -20,7 +21,8 @@ int64_t gn_case_due(const gn_case_t *c);
 //  Highest case counter n stored for cases from this origin (0 if none).
 int gn_cases_max_n(gn_txn_t *txn, uint64_t origin, uint64_t *n);
 
-//  History: the ops of a case in version order (then op id).
+//  History: the ops of a case in version order (then op id). Adding one
+//  folds its action and time into the case's summary (summary.h).
 int gn_cases_history_add(gn_txn_t *txn, const gn_op_t *op);
 typedef int (gn_opid_fn)(uint64_t origin, uint64_t seq, void *arg);
 int gn_cases_history(gn_txn_t *txn, const uint8_t key[16], gn_opid_fn *fn, void *arg);

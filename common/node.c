@@ -11,6 +11,7 @@
 #include "ids.h"
 #include "linksec.h"
 #include "log.h"
+#include "summary.h"
 #include "store.h"
 #include "sync.h"
 #include "workflow.h"
@@ -213,6 +214,13 @@ gn_node_new(const gn_config_t *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "cannot open the store in %s: %s", dbdir, gn_strerror(rc));
         goto fail;
     }
+    uint64_t summarised = 0;   // case summaries of a store older than the report index
+    if ((rc = gn_summary_index_open(self->store, &summarised)) != 0) {
+        snprintf(err, errlen, "cannot build the report index: %s", gn_strerror(rc));
+        goto fail;
+    }
+    if (summarised)
+        gn_info("node: report index built for %llu case(s)", (unsigned long long) summarised);
     if ((rc = gn_store_write(self->store, s_incarnation_txn, &self->incarnation)) != 0
         || (rc = gn_store_read(self->store, s_head_txn, &self->published)) != 0) {
         snprintf(err, errlen, "cannot read the store: %s", gn_strerror(rc));

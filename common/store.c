@@ -25,7 +25,7 @@ struct _gn_txn_t {
 
 static const char *s_db_names[GN_DB_COUNT] = {
     "meta", "cases", "ops", "feed", "peers", "ref", "history", "conflicts",
-    "idx_status", "idx_owner", "idx_grid", "idx_due", "ledger"
+    "idx_status", "idx_owner", "idx_grid", "idx_due", "ledger", "idx_time"
 };
 
 //  Translate an LMDB or errno code to a gridnet code, logging the unusual.
@@ -220,6 +220,12 @@ gn_txn_del(gn_txn_t *txn, gn_db_t db, const void *key, size_t klen)
 {
     MDB_val k = { klen, (void *) key };
     return s_err(mdb_del(txn->txn, txn->store->dbi[db], &k, NULL), "del");
+}
+
+int
+gn_txn_clear(gn_txn_t *txn, gn_db_t db)
+{
+    return s_err(mdb_drop(txn->txn, txn->store->dbi[db], 0), "clear");
 }
 
 int

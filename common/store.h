@@ -30,6 +30,10 @@ typedef enum {
     GN_DB_IDX_DUE,     // owner (be64) + overdue (u8) + deadline ms (be64) + case key -> ""
                        //   (open cases only)
     GN_DB_LEDGER,      // op key of the verifying op -> reward entry (JSON)
+    GN_DB_IDX_TIME,    // case summaries for reports (see summary.h), by time:
+                       //   'R' | reported ms (be64) | case key -> summary record
+                       //   'C' | closed ms | case key, 'D' | due ms | case key,
+                       //   'O' | case key (open and overdue now) -> reported ms (be64)
     GN_DB_COUNT
 } gn_db_t;
 
@@ -63,6 +67,8 @@ int gn_txn_reserve(gn_txn_t *txn, gn_db_t db, const void *key, size_t klen,
                    size_t vlen, void **dst);
 //  Delete key; GN_ENOTFOUND if absent.
 int gn_txn_del(gn_txn_t *txn, gn_db_t db, const void *key, size_t klen);
+//  Delete every record of db (the db itself stays).
+int gn_txn_clear(gn_txn_t *txn, gn_db_t db);
 //  Number of records in db.
 int gn_txn_count(gn_txn_t *txn, gn_db_t db, uint64_t *count);
 
