@@ -415,7 +415,7 @@ s_case_query_ok(const Gridnet__CaseQueryReq *q)
     if (q->n_ids > GN_QUERY_MAX || (q->n_ids > 0 && !q->ids)
     ||  !s_strings_ok(q->categories, q->n_categories, GN_QUERY_MAX)
     ||  q->n_statuses > 16 || (q->n_statuses > 0 && !q->statuses)
-    ||  q->limit > GN_QUERY_MAX)
+    ||  q->limit > GN_QUERY_MAX || !s_field_ok(q->reporter))
         return false;
     for (size_t i = 0; i < q->n_ids; i++)
         if (s_empty(q->ids [i]) || !s_case_id_ok(q->ids [i]))
@@ -533,6 +533,8 @@ s_request_ok(const gn_api_request_t *req)
         return req->metrics != NULL;
     case GRIDNET__API_REQUEST__BODY_CASE_QUERY:
         return req->case_query && s_case_query_ok(req->case_query);
+    case GRIDNET__API_REQUEST__BODY_SUMMARY:
+        return req->summary != NULL && req->summary->limit <= 500;
     default:
         return false;               //  no body
     }
