@@ -151,8 +151,8 @@ s_authenticate(gn_api_t *api, slot_t *s)
         return GN_OK;
     if (!req->token || !*req->token) {
         if (api->login_required) {
-            s_fail(s, GN_EPERM, "log in first (gridctl login --user ID)");
-            return GN_EPERM;
+            s_fail(s, GN_ESESSION, "log in first (gridctl login --user ID)");
+            return GN_ESESSION;
         }
         return GN_OK;
     }
@@ -187,8 +187,8 @@ s_authenticate(gn_api_t *api, slot_t *s)
             return actor ? s_act_as(actor, ses->user) : GN_OK;
         }
     }
-    s_fail(s, GN_EPERM, "the session is unknown or has expired: log in again");
-    return GN_EPERM;
+    s_fail(s, GN_ESESSION, "the session is unknown or has expired: log in again");
+    return GN_ESESSION;
 }
 
 typedef struct {
@@ -639,6 +639,16 @@ s_read_txn(gn_txn_t *txn, void *arg)
         reply->body_case = GRIDNET__API_REPLY__BODY_LIST;
         reply->list = &r->list;
         return GN_OK;
+    case GRIDNET__API_REQUEST__BODY_SUMMARY: {
+        json_t *doc = NULL;
+        if ((rc = gn_query_summary(txn, r->api->self, zclock_time(), req->summary->limit,
+                                   &doc)) != 0
+            || (rc = s_json_body(r->slot, doc)) != 0)
+            return rc;
+        reply->body_case = GRIDNET__API_REPLY__BODY_JSON;
+        reply->json = r->slot->json;
+        return GN_OK;
+    }
     case GRIDNET__API_REQUEST__BODY_REF_GET: {
         json_t *doc = NULL;
         if ((rc = gn_ref_collect(txn, req->ref_get->prefix ? req->ref_get->prefix : "", &doc)) != 0

@@ -19,6 +19,7 @@
 #include <czmq.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -252,4 +253,73 @@ done:
     if (fclose(file) != 0 && rc == GN_OK)
         rc = GN_EIO;
     return rc;
+}
+
+// ---- a pool of clients ----
+
+struct _gn_clientpool_t {
+    char *endpoint;             // the node's API endpoint
+    int timeout_ms;             // each client's call deadline
+    pthread_mutex_t lock;       // guards idle
+    gn_client_t **idle;         // clients not in use
+    size_t nidle, keep;         // entries used, at most
+};
+
+gn_clientpool_t *
+gn_clientpool_new(const char *endpoint, int timeout_ms, size_t keep)
+{
+    gn_clientpool_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->endpoint = strdup(endpoint ? endpoint : "");
+    self->idle = calloc(keep ? keep : 1, sizeof *self->idle);
+    if (!self->endpoint || !self->idle || pthread_mutex_init(&self->lock, NULL) != 0) {
+        free(self->endpoint);
+        free(self->idle);
+        free(self);
+        return NULL;
+    }
+    self->timeout_ms = timeout_ms;
+    self->keep = keep ? keep : 1;
+    return self;
+}
+
+void
+gn_clientpool_destroy(gn_clientpool_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    gn_clientpool_t *self = *self_p;
+    for (size_t i = 0; i < self->nidle; i++)
+        gn_client_destroy(&self->idle[i]);
+    pthread_mutex_destroy(&self->lock);
+    free(self->idle);
+    free(self->endpoint);
+    free(self);
+    *self_p = NULL;
+}
+
+gn_client_t *
+gn_clientpool_take(gn_clientpool_t *self)
+{
+    gn_client_t *client = NULL;
+    pthread_mutex_lock(&self->lock);
+    if (self->nidle > 0)
+        client = self->idle[--self->nidle];
+    pthread_mutex_unlock(&self->lock);
+    return client ? client : gn_client_new(self->endpoint, self->timeout_ms);
+}
+
+void
+gn_clientpool_give(gn_clientpool_t *self, gn_client_t **client_p)
+{
+    if (!client_p || !*client_p)
+        return;
+    pthread_mutex_lock(&self->lock);
+    if (self->nidle < self->keep) {
+        self->idle[self->nidle++] = *client_p;
+        *client_p = NULL;
+    }
+    pthread_mutex_unlock(&self->lock);
+    gn_client_destroy(client_p);   // no room: let it go (NULL stays NULL)
 }

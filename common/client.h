@@ -21,6 +21,20 @@ void gn_client_destroy(gn_client_t **self_p);
 //  node returned), or GN_ETIMEOUT / GN_ENET / GN_EMALFORMED with *reply NULL.
 int gn_client_call(gn_client_t *self, gn_api_request_t *req, gn_api_reply_t **reply);
 
+//  A pool of clients of one endpoint for threads that call the node now and
+//  then (the HTTP front): a DEALER serves one call at a time, so a thread
+//  takes one (an idle one, or a new one), calls, and gives it back. At most
+//  `keep` idle clients are kept; more are destroyed when given back.
+typedef struct _gn_clientpool_t gn_clientpool_t;
+//  Caller owns; NULL if memory runs out. The endpoint is copied.
+gn_clientpool_t *gn_clientpool_new(const char *endpoint, int timeout_ms, size_t keep);
+//  Destroys the idle clients: every client taken must have been given back.
+void gn_clientpool_destroy(gn_clientpool_t **self_p);
+//  A client for this thread's call (the caller's until given back), or NULL.
+gn_client_t *gn_clientpool_take(gn_clientpool_t *self);
+//  Give a client back (NULL is fine); *client_p is NULLed.
+void gn_clientpool_give(gn_clientpool_t *self, gn_client_t **client_p);
+
 //  Read key ("api", "pub", "sync", "pid") from <dir>/endpoints into out.
 int gn_endpoints_read(const char *dir, const char *key, char *out, size_t outlen);
 

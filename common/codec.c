@@ -415,7 +415,7 @@ s_case_query_ok(const Gridnet__CaseQueryReq *q)
     if (q->n_ids > GN_QUERY_MAX || (q->n_ids > 0 && !q->ids)
     ||  !s_strings_ok(q->categories, q->n_categories, GN_QUERY_MAX)
     ||  q->n_statuses > 16 || (q->n_statuses > 0 && !q->statuses)
-    ||  q->limit > GN_QUERY_MAX)
+    ||  q->limit > GN_QUERY_MAX || !s_field_ok(q->reporter))
         return false;
     for (size_t i = 0; i < q->n_ids; i++)
         if (s_empty(q->ids [i]) || !s_case_id_ok(q->ids [i]))
@@ -525,14 +525,16 @@ s_request_ok(const gn_api_request_t *req)
         return req->digest && (req->digest->root == 0 || gn_node_level(req->digest->root) != 0);
     case GRIDNET__API_REQUEST__BODY_LOGIN:
         return req->login && s_field_ok(req->login->user) && s_field_ok(req->login->password);
-    case GRIDNET__API_REQUEST__BODY_METRICS:
-        return req->metrics != NULL;
-    case GRIDNET__API_REQUEST__BODY_CASE_QUERY:
-        return req->case_query && s_case_query_ok(req->case_query);
     case GRIDNET__API_REQUEST__BODY_MONTHLY:   //  months and names: the API answers in words
         return req->monthly && s_field_ok(req->monthly->by) && s_node_opt_ok(req->monthly->area);
     case GRIDNET__API_REQUEST__BODY_EVAL:
         return req->eval && s_field_ok(req->eval->unit) && s_node_opt_ok(req->eval->area);
+    case GRIDNET__API_REQUEST__BODY_METRICS:
+        return req->metrics != NULL;
+    case GRIDNET__API_REQUEST__BODY_CASE_QUERY:
+        return req->case_query && s_case_query_ok(req->case_query);
+    case GRIDNET__API_REQUEST__BODY_SUMMARY:
+        return req->summary != NULL && req->summary->limit <= 500;
     default:
         return false;               //  no body
     }

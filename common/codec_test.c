@@ -669,6 +669,7 @@ test_roundtrip_request(void **state)
     query.created_from = 1700000000000;
     query.created_to = 1700000001000;
     query.limit = GN_QUERY_MAX;
+    query.reporter = "gw-610403001001-001";
     req.body_case = GRIDNET__API_REQUEST__BODY_CASE_QUERY;
     req.case_query = &query;
     s_roundtrip(&req.base);
@@ -681,6 +682,18 @@ test_roundtrip_request(void **state)
     s_expect_bad(&req.base, GN_EMALFORMED);
     ids [1] = "610403000000-22";
     statuses [1] = (Gridnet__Status) 99;
+    s_expect_bad(&req.base, GN_EMALFORMED);
+    statuses [1] = GRIDNET__STATUS__ST_REJECTED;
+    query.reporter = "\xff\xfe";   // not UTF-8
+    s_expect_bad(&req.base, GN_EMALFORMED);
+
+    //  The pages' summary: a limit of at most 500 cases per list.
+    Gridnet__SummaryReq summary = GRIDNET__SUMMARY_REQ__INIT;
+    summary.limit = 500;
+    req.body_case = GRIDNET__API_REQUEST__BODY_SUMMARY;
+    req.summary = &summary;
+    s_roundtrip(&req.base);
+    summary.limit = 501;
     s_expect_bad(&req.base, GN_EMALFORMED);
 }
 

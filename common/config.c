@@ -88,8 +88,8 @@ static const s_setting_t s_settings [] = {
     { "security/pii", S_TEXT, S_AT(pii), "", 0, 0,
       "the district's personal-data key file; empty = <registry>/../pii_secret" },
     { "http/bind", S_TEXT, S_AT(http_bind), "", 0, 0,
-      "HTTP front (Open311 GeoReport v2 at /open311/v2, /metrics) as host:port, e.g. "
-      "127.0.0.1:8080; port 0 or * = ephemeral; empty = off" },
+      "HTTP front (the pages at /, Open311 GeoReport v2 at /open311/v2, /metrics) as "
+      "host:port, e.g. 127.0.0.1:8080; port 0 or * = ephemeral; empty = off" },
     { "http/keys", S_TEXT, S_AT(http_keys), "", 0, 0,
       "api keys for POST requests, one a line: KEY CHANNEL NAME (channel wechat, app, web, "
       "hotline...); 0600 like every secret; empty = <data>/http_keys" },

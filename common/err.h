@@ -25,7 +25,8 @@
     X(GN_EPERM,     -17, "not permitted") \
     X(GN_ECRYPTO,   -18, "cryptographic failure") \
     X(GN_EIO,       -19, "input/output error") \
-    X(GN_EEXIST,    -20, "already exists")
+    X(GN_EEXIST,    -20, "already exists") \
+    X(GN_ESESSION,  -21, "no valid session: log in")
 
 typedef enum {
 #define GN_ERR_ENUM(name, val, text) name = val,

@@ -1,13 +1,19 @@
 /*  http.c -- the HTTP front (see http.h): libmicrohttpd, routing, bodies,
-    api keys, and the calls to the node.
+    api keys, and the calls to the node. The pages and their JSON API
+    (webapi.c) are routed from here.
 
-    Threads: libmicrohttpd runs POOL_THREADS threads, each its own event
-    loop, and calls s_access on them. Handlers block on a node call at most
-    CALL_MS. What they share sits behind one mutex: the idle API clients
-    (a DEALER may be used by one thread at a time, so a handler takes one
-    from the stack, or makes one, and puts it back), the api keys, and the
-    discovery changeset. Request counters are atomics. The node's own
-    thread is never touched: it sees only API requests.
+    Threads: libmicrohttpd runs one thread per connection (at most
+    CONNECTIONS_MAX), which calls s_access. Handlers block on a node call at
+    most CALL_MS. One thread per connection, rather than a small pool of
+    event loops, because the pages' live stream (server-sent events, sse.c)
+    is a response that lasts as long as the page is open: its thread sleeps
+    on a condition variable until a change comes, and a pool thread doing
+    so would stall every other connection it serves. The streams are
+    bounded (SSE_MAX, webapi.c) below CONNECTIONS_MAX, so Open311 always has
+    connections left. What handlers share sits behind mutexes: the idle API
+    clients (gn_clientpool: a DEALER may be used by one thread at a time),
+    the api keys, and the discovery changeset. Request counters are atomics.
+    The node's own thread is never touched: it sees only API requests.
 
     A request's life: the first call of s_access checks the route, the
     method and, for a POST, Content-Type and Content-Length (415 and 413
@@ -24,6 +30,7 @@
 #include "log.h"
 #include "open311.h"
 #include "pbjson.h"
+#include "webapi.h"
 
 #include <czmq.h>
 #include <libxml/parser.h>
@@ -44,9 +51,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define POOL_THREADS 2          // libmicrohttpd threads
+#define CLIENTS_KEPT 8          // idle API clients kept for the next request
 #define CALL_MS 5000            // a node call's deadline
-#define CONNECTIONS_MAX 64      // open connections at most
+#define CONNECTIONS_MAX 64      // open connections (and their threads) at most
 #define CONNECTION_IDLE_S 30    // an idle connection is closed after this
 #define HEADERS_MAX (32u << 10) // bytes of a connection's request line and headers
 #define KEYS_FILE_MAX (64u << 10)   // bytes of the api-key file
@@ -62,7 +69,8 @@ typedef struct {
 } apikey_t;
 
 //  The statuses counted for /metrics; anything else counts as "other".
-static const int s_codes[] = { 200, 400, 403, 404, 405, 413, 415, 500 };
+static const int s_codes[] = { 200, 302, 304, 400, 401, 403, 404, 405, 409, 413, 415, 429,
+                               500, 503 };
 #define NCODES (sizeof s_codes / sizeof s_codes[0])
 
 struct _gn_http_t {
@@ -74,9 +82,9 @@ struct _gn_http_t {
     char token[64];             // the front's token
     char contact[256];          // discovery's contact text
     char keys_path[512];        // the api-key file
+    gn_clientpool_t *pool;      // API clients (open311 and the pages)
+    gn_webapi_t *web;           // the pages and their JSON API
     pthread_mutex_t lock;       // guards everything below it
-    gn_client_t **idle;         // API clients not in use
-    size_t nidle, idle_cap;     // entries used, allocated
     apikey_t *keys;             // the keys read last
     size_t nkeys;               // entries in keys
     struct stat keys_st;        // the file as last seen (dev, ino, size, mode, mtime)
@@ -88,7 +96,7 @@ struct _gn_http_t {
 };
 
 typedef enum { R_NONE, R_DISCOVERY, R_SERVICES, R_SERVICE, R_REQUESTS, R_REQUEST, R_TOKEN,
-               R_METRICS } route_t;
+               R_METRICS, R_WEB } route_t;
 
 //  One request in progress (MHD's con_cls).
 typedef struct {
@@ -104,6 +112,7 @@ typedef struct {
     unsigned status;            // an error met while reading the body (0: none)
     size_t discarded;           // bytes of body dropped after that error
     char err[256];              // its reason
+    void *web;                  // R_WEB: the pages' own request state (webapi.c)
 } req_t;
 
 // ---- responses ----
@@ -187,37 +196,6 @@ s_error(gn_http_t *self, struct MHD_Connection *conn, req_t *r, unsigned status,
 
 // ---- the node ----
 
-static gn_client_t *
-s_client_take(gn_http_t *self)
-{
-    gn_client_t *client = NULL;
-    pthread_mutex_lock(&self->lock);
-    if (self->nidle > 0)
-        client = self->idle[--self->nidle];
-    pthread_mutex_unlock(&self->lock);
-    return client ? client : gn_client_new(self->api, CALL_MS);
-}
-
-static void
-s_client_give(gn_http_t *self, gn_client_t *client)
-{
-    pthread_mutex_lock(&self->lock);
-    if (self->nidle == self->idle_cap) {
-        size_t cap = self->idle_cap ? self->idle_cap * 2 : POOL_THREADS;
-        gn_client_t **grown = realloc(self->idle, cap * sizeof *grown);
-        if (grown) {
-            self->idle = grown;
-            self->idle_cap = cap;
-        }
-    }
-    if (self->nidle < self->idle_cap) {
-        self->idle[self->nidle++] = client;
-        client = NULL;
-    }
-    pthread_mutex_unlock(&self->lock);
-    gn_client_destroy(&client);   // no room: let it go
-}
-
 //  One API call. 0 with *reply (the caller's; its code is 0), or the HTTP
 //  status to answer with and the reason in err.
 static unsigned
@@ -226,13 +204,13 @@ s_call(gn_http_t *self, gn_api_request_t *req, gn_api_reply_t **reply, char *err
 {
     *reply = NULL;
     req->token = self->token;
-    gn_client_t *client = s_client_take(self);
+    gn_client_t *client = gn_clientpool_take(self->pool);
     if (!client) {
         snprintf(err, errlen, "internal error: no connection to the node");
         return 500;
     }
     int rc = gn_client_call(client, req, reply);
-    s_client_give(self, client);
+    gn_clientpool_give(self->pool, &client);
     if (rc != 0) {
         gn_warn("http: the node did not answer: %s", gn_strerror(rc));
         snprintf(err, errlen, "the case system did not answer (%s): try again later",
@@ -959,10 +937,18 @@ s_access(void *cls, struct MHD_Connection *conn, const char *url, const char *me
 {
     gn_http_t *self = cls;
     req_t *r = *con_cls;
+    if (r && r->route == R_WEB)
+        return gn_webapi_access(self->web, conn, url, method, upload_data, upload_data_size,
+                                &r->web);
     if (!r) {   //  the headers are in: route, method, body headers
         if (!(r = calloc(1, sizeof *r)))
             return MHD_NO;
         *con_cls = r;
+        if (gn_webapi_owns(url)) {
+            r->route = R_WEB;
+            return gn_webapi_access(self->web, conn, url, method, upload_data,
+                                    upload_data_size, &r->web);
+        }
         s_route(url, r);
         bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0
                 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
@@ -1010,6 +996,7 @@ s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     req_t *r = *con_cls;
     if (!r)
         return;
+    gn_webapi_completed(&r->web);
     if (r->pp)
         (void) MHD_destroy_post_processor(r->pp);
     gn_params_free(&r->params);
@@ -1030,6 +1017,12 @@ s_mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 // ---- life ----
+
+static void
+s_count_hook(void *arg, unsigned status)
+{
+    s_count(arg, status);
+}
 
 //  "host:port" into an address. 0, or GN_ECONFIG with the reason.
 static int
@@ -1085,6 +1078,11 @@ gn_http_new(const gn_http_opts_t *opts, char *err, size_t errlen)
     }
     self->node = opts->node;
     self->max_body = opts->max_body;
+    if (!(self->pool = gn_clientpool_new(opts->api, CALL_MS, CLIENTS_KEPT))) {
+        snprintf(err, errlen, "out of memory");
+        gn_http_destroy(&self);
+        return NULL;
+    }
     snprintf(self->api, sizeof self->api, "%s", opts->api);
     snprintf(self->token, sizeof self->token, "%s", opts->token ? opts->token : "");
     snprintf(self->keys_path, sizeof self->keys_path, "%s", opts->keys);
@@ -1108,13 +1106,22 @@ gn_http_new(const gn_http_opts_t *opts, char *err, size_t errlen)
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &block, &old);
+    //  The pages' live events have a thread of their own (sse.c): started
+    //  here, with the signals blocked like MHD's.
+    gn_webapi_opts_t wopts = { .node = opts->node, .pool = self->pool, .pub = opts->pub,
+                               .max_body = opts->max_body, .count = s_count_hook,
+                               .count_arg = self };
+    if (!(self->web = gn_webapi_new(&wopts, err, errlen))) {
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        gn_http_destroy(&self);
+        return NULL;
+    }
     self->daemon = MHD_start_daemon(
-        MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG
-            | (v6 ? MHD_USE_IPv6 : 0),
+        MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION
+            | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0),
         0, NULL, NULL, s_access, self,
         MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, self,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int) POOL_THREADS,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int) CONNECTIONS_MAX,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) CONNECTION_IDLE_S,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) HEADERS_MAX,
@@ -1145,8 +1152,8 @@ gn_http_new(const gn_http_opts_t *opts, char *err, size_t errlen)
     }
     snprintf(self->url, sizeof self->url, "http://%s:%u", host,
              info ? (unsigned) info->port : 0);
-    gn_info("http: serving Open311 GeoReport v2 at %s/open311/v2 and %s/metrics", self->url,
-            self->url);
+    gn_info("http: serving Open311 GeoReport v2 at %s/open311/v2, %s/metrics and the pages at "
+            "%s/", self->url, self->url, self->url);
     return self;
 }
 
@@ -1156,11 +1163,11 @@ gn_http_destroy(gn_http_t **self_p)
     if (!self_p || !*self_p)
         return;
     gn_http_t *self = *self_p;
+    gn_webapi_stop(self->web);          // live streams end, so their threads can be joined
     if (self->daemon)
         MHD_stop_daemon(self->daemon);   // joins its threads
-    for (size_t i = 0; i < self->nidle; i++)
-        gn_client_destroy(&self->idle[i]);
-    free(self->idle);
+    gn_webapi_destroy(&self->web);
+    gn_clientpool_destroy(&self->pool);
     free(self->keys);
     pthread_mutex_destroy(&self->lock);
     free(self);

@@ -19,6 +19,7 @@
       GET  /open311/v2/requests/ID.FMT         one case (extensions=true: notes)
       GET  /open311/v2/tokens/TOKEN.FMT        404: requests here are realtime
       GET  /metrics                            Prometheus text format 0.0.4
+      /, /center, /worker, /static/NAME, /api/NAME   the pages and their API (webapi.h)
 
     Errors are the spec's bodies ([{"code","description"}] / <errors>) in
     the format the path asks for (XML otherwise) with the status as code:
@@ -50,13 +51,15 @@ typedef struct {
     const char *contact;        // discovery's contact; NULL or "" = a default
     const char *api;            // the node's API endpoint
     const char *token;          // the front's token (see gn_api_set_front_token)
+    const char *pub;            // the node's change stream (PUB), for the pages' live events
 } gn_http_opts_t;
 
 //  Bind and start serving (the strings are copied). NULL with a one-line
 //  reason in err if it cannot. Caller owns the result.
 gn_http_t *gn_http_new(const gn_http_opts_t *opts, char *err, size_t errlen);
-//  Stop serving: waits for the requests in progress (each at most the API
-//  call timeout), then frees everything.
+//  Stop serving: ends the pages' live streams at once, waits for the other
+//  requests in progress (each at most the API call timeout), then frees
+//  everything.
 void gn_http_destroy(gn_http_t **self_p);
 //  The bound address as a URL base, "http://127.0.0.1:8080". Valid until
 //  destroy.

@@ -46,6 +46,7 @@ struct _gn_node_t {
     gn_metrics_t *metrics;      // counters for /metrics (api, sync, tick record into it)
     gn_http_t *http;            // the HTTP front (http/bind), or NULL
     char api_endpoint[256];     // where the API socket is bound for clients (not inproc)
+    char pub_endpoint[256];     // where the PUB socket is bound for clients (not inproc)
 };
 
 //  The node's signing key, NULL when it runs insecure.
@@ -89,7 +90,7 @@ s_write_endpoints(gn_node_t *self, char *err, size_t errlen)
     if (!root)
         return GN_ENOMEM;
     zconfig_putf(root, "api", "%s", self->api_endpoint);
-    zconfig_putf(root, "pub", "%s", zsock_endpoint(self->pub));
+    zconfig_putf(root, "pub", "%s", self->pub_endpoint);
     if (self->down)
         zconfig_putf(root, "sync", "%s", zsock_endpoint(self->down));
     if (self->http)
@@ -172,11 +173,13 @@ s_up_new(gn_node_t *self, char *err, size_t errlen)
 static int
 s_http_start(gn_node_t *self, char *err, size_t errlen)
 {
-    char inproc[64], token[33], keys[600];
+    char inproc[64], pub[64], token[33], keys[600];
     uint8_t raw[16];
     snprintf(inproc, sizeof inproc, "inproc://gridnet-api-%012llu",
              (unsigned long long) self->cfg.node);
-    if (s_bind(self->api, inproc, "api", err, errlen) != 0)
+    snprintf(pub, sizeof pub, "inproc://gridnet-pub-%012llu", (unsigned long long) self->cfg.node);
+    if (s_bind(self->api, inproc, "api", err, errlen) != 0
+        || s_bind(self->pub, pub, "pub", err, errlen) != 0)   // the pages' live events
         return GN_ENET;
     if (gn_random(raw, sizeof raw) != 0) {
         snprintf(err, errlen, "cannot make the HTTP front's token");
@@ -191,7 +194,8 @@ s_http_start(gn_node_t *self, char *err, size_t errlen)
         snprintf(keys, sizeof keys, "%s/http_keys", self->cfg.data);
     gn_http_opts_t opts = { .node = self->cfg.node, .bind = self->cfg.http_bind, .keys = keys,
                             .max_body = self->cfg.http_max_body,
-                            .contact = self->cfg.http_contact, .api = inproc, .token = token };
+                            .contact = self->cfg.http_contact, .api = inproc, .token = token,
+                            .pub = pub };
     self->http = gn_http_new(&opts, err, errlen);
     return self->http ? GN_OK : GN_ENET;
 }
@@ -246,6 +250,7 @@ gn_node_new(const gn_config_t *cfg, char *err, size_t errlen)
         || s_bind(self->pub, cfg->pub_bind, "pub", err, errlen) != 0)
         goto fail;
     snprintf(self->api_endpoint, sizeof self->api_endpoint, "%s", zsock_endpoint(self->api));
+    snprintf(self->pub_endpoint, sizeof self->pub_endpoint, "%s", zsock_endpoint(self->pub));
 
     if (!(self->linksec = gn_linksec_new(cfg, err, errlen)))
         goto fail;

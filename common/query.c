@@ -1,4 +1,5 @@
-/*  query.c -- cases by filters, newest first; case counts by status.
+/*  query.c -- cases by filters, newest first; case counts by status; the
+    pages' summary of the open cases.
 
     A query without ids runs in two passes over the cases table: the first
     unpacks each case once to test the filters and keeps (created, key) of
@@ -9,6 +10,7 @@
 #include "cases.h"
 #include "err.h"
 #include "ids.h"
+#include "pbjson.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,9 @@ s_wanted(const Gridnet__CaseQueryReq *q, const gn_case_t *c)
     if (q->created_from && c->created < q->created_from)
         return false;
     if (q->created_to && c->created > q->created_to)
+        return false;
+    if (q->reporter && *q->reporter
+        && !(c->reporter && c->reporter->id && strcmp(c->reporter->id, q->reporter) == 0))
         return false;
     bool ok = q->n_statuses == 0;
     for (size_t i = 0; !ok && i < q->n_statuses; i++)
@@ -162,4 +167,202 @@ gn_query_count_status(gn_txn_t *txn, uint64_t counts[GN_QUERY_STATUSES])
             return rc;
     }
     return GN_OK;
+}
+
+// ---- the summary of the open cases (SummaryReq) ----
+
+#define SUMMARY_LIMIT 50        // cases per list unless asked
+#define SUMMARY_LIMIT_MAX 500   // cases per list at most
+
+typedef struct {
+    int64_t due;                // the deadline it works against (0: none, sorts last)
+    json_t *brief;              // the case in short
+} pressing_t;
+
+typedef struct {
+    pressing_t *items;          // growing array
+    size_t n, cap;              // used, allocated
+} pressing_list_t;
+
+typedef struct {
+    int64_t now;                // ms
+    json_t *villages;           // "<village code>" -> {"open", "overdue"}
+    pressing_list_t overdue;    // open and overdue
+    pressing_list_t supervised; // open with a supervision
+    uint64_t open, n_overdue, n_supervised;
+    gn_txn_t *txn;
+} summary_t;
+
+static const char *
+s_status_name(int status, char *buf, size_t len)
+{
+    return gn_pbjson_enum_name(&gridnet__status__descriptor, status, buf, len);
+}
+
+json_t *
+gn_query_brief(const gn_case_t *c)
+{
+    char st[32], sev[32];
+    json_t *b = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:s, s:I, s:I, s:I, s:b, s:i, "
+                          "s:i, s:I, s:s}",
+                          "id", c->id ? c->id : "", "title", c->title ? c->title : "",
+                          "category", c->category ? c->category : "",
+                          "status", s_status_name((int) c->status, st, sizeof st),
+                          "severity", gn_pbjson_enum_name(&gridnet__severity__descriptor,
+                                                          (int) c->severity, sev, sizeof sev),
+                          "owner", (json_int_t) c->owner, "level", (int) c->level,
+                          "grid", c->grid ? c->grid : "", "created", (json_int_t) c->created,
+                          "updated", (json_int_t) c->updated, "due", (json_int_t) gn_case_due(c),
+                          "overdue", c->overdue ? 1 : 0, "supervisions", (int) c->supervisions,
+                          "urgency", (int) c->urgency,
+                          "supervised_due", (json_int_t) c->supervised_due,
+                          "meeting_id", c->meeting_id ? c->meeting_id : "");
+    return b;
+}
+
+static int
+s_pressing_add(pressing_list_t *l, const gn_case_t *c)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        pressing_t *grown = realloc(l->items, cap * sizeof *grown);
+        if (!grown)
+            return GN_ENOMEM;
+        l->items = grown;
+        l->cap = cap;
+    }
+    json_t *b = gn_query_brief(c);
+    if (!b)
+        return GN_ENOMEM;
+    l->items[l->n].due = gn_case_due(c);
+    l->items[l->n].brief = b;
+    l->n++;
+    return GN_OK;
+}
+
+//  Earliest deadline first; cases without one last.
+static int
+s_earliest_first(const void *a, const void *b)
+{
+    const pressing_t *x = a, *y = b;
+    int64_t dx = x->due ? x->due : INT64_MAX, dy = y->due ? y->due : INT64_MAX;
+    return dx < dy ? -1 : dx > dy ? 1 : 0;
+}
+
+//  The first limit of the list as a JSON array (the list is emptied).
+static json_t *
+s_pressing_take(pressing_list_t *l, size_t limit)
+{
+    json_t *arr = json_array();
+    if (l->n > 1)
+        qsort(l->items, l->n, sizeof *l->items, s_earliest_first);
+    for (size_t i = 0; i < l->n; i++) {
+        if (arr && i < limit && json_array_append(arr, l->items[i].brief) != 0) {
+            json_decref(arr);
+            arr = NULL;
+        }
+        json_decref(l->items[i].brief);
+    }
+    free(l->items);
+    memset(l, 0, sizeof *l);
+    return arr;
+}
+
+static int
+s_village_add(json_t *villages, uint64_t village, bool overdue)
+{
+    char code[24];
+    snprintf(code, sizeof code, "%012llu", (unsigned long long) village);
+    json_t *v = json_object_get(villages, code);
+    if (!v) {
+        v = json_pack("{s:I, s:I}", "open", (json_int_t) 0, "overdue", (json_int_t) 0);
+        if (!v || json_object_set_new(villages, code, v) != 0)
+            return GN_ENOMEM;
+    }
+    json_t *open = json_object_get(v, "open"), *late = json_object_get(v, "overdue");
+    json_integer_set(open, json_integer_value(open) + 1);
+    if (overdue)
+        json_integer_set(late, json_integer_value(late) + 1);
+    return GN_OK;
+}
+
+static int
+s_summary_visit(const void *key, size_t klen, const void *val, size_t vlen, void *arg)
+{
+    summary_t *s = arg;
+    if (klen != 17)
+        return GN_ESTORE;
+    gn_case_t *c = NULL;
+    int rc = gn_cases_get_key(s->txn, (const uint8_t *) key + 1, &c);
+    if (rc == GN_ENOTFOUND)
+        return 0;   // an index entry without its case: nothing to show
+    if (rc != 0)
+        return rc;
+    s->open++;
+    uint64_t village = 0;
+    unsigned serial;
+    if (!c->grid || gn_grid_parse(c->grid, &village, &serial) != 0)
+        village = gn_node_level(c->origin) == 3 ? c->origin : 0;
+    if (village)
+        rc = s_village_add(s->villages, village, c->overdue);
+    if (rc == 0 && c->overdue) {
+        s->n_overdue++;
+        rc = s_pressing_add(&s->overdue, c);
+    }
+    if (rc == 0 && c->supervisions > 0) {
+        s->n_supervised++;
+        rc = s_pressing_add(&s->supervised, c);
+    }
+    gn_codec_free_case(&c);
+    return rc;
+}
+
+int
+gn_query_summary(gn_txn_t *txn, uint64_t self, int64_t now, uint32_t limit, json_t **doc)
+{
+    static const int open[] = { GRIDNET__STATUS__ST_REPORTED, GRIDNET__STATUS__ST_ACCEPTED,
+                                GRIDNET__STATUS__ST_DISPATCHED, GRIDNET__STATUS__ST_HANDLED };
+    *doc = NULL;
+    size_t max = limit == 0 ? SUMMARY_LIMIT : limit > SUMMARY_LIMIT_MAX ? SUMMARY_LIMIT_MAX : limit;
+    uint64_t counts[GN_QUERY_STATUSES];
+    int rc = gn_query_count_status(txn, counts);
+    if (rc != 0)
+        return rc;
+    summary_t s = { .now = now, .villages = json_object(), .txn = txn };
+    if (!s.villages)
+        return GN_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < sizeof open / sizeof open[0]; i++) {
+        uint8_t prefix = (uint8_t) open[i];
+        rc = gn_txn_scan(txn, GN_DB_IDX_STATUS, &prefix, 1, false, 1, s_summary_visit, &s);
+    }
+    json_t *overdue = s_pressing_take(&s.overdue, max);
+    json_t *supervised = s_pressing_take(&s.supervised, max);
+    json_t *byst = json_object();
+    for (int st = 1; byst && st < GN_QUERY_STATUSES; st++) {
+        char name[32];
+        if (json_object_set_new(byst, s_status_name(st, name, sizeof name),
+                                json_integer((json_int_t) counts[st])) != 0) {
+            json_decref(byst);
+            byst = NULL;
+        }
+    }
+    if (rc == 0 && (!overdue || !supervised || !byst))
+        rc = GN_ENOMEM;
+    if (rc == 0) {
+        *doc = json_pack("{s:I, s:i, s:I, s:o, s:I, s:I, s:I, s:o, s:o, s:o}",
+                         "node", (json_int_t) self, "level", gn_node_level(self),
+                         "time", (json_int_t) now, "counts", byst, "open", (json_int_t) s.open,
+                         "overdue", (json_int_t) s.n_overdue,
+                         "supervised", (json_int_t) s.n_supervised,
+                         "overdue_cases", overdue, "supervised_cases", supervised,
+                         "villages", s.villages);
+        byst = overdue = supervised = s.villages = NULL;   // taken by the pack, even on failure
+        if (!*doc)
+            rc = GN_ENOMEM;
+    }
+    json_decref(byst);
+    json_decref(overdue);
+    json_decref(supervised);
+    json_decref(s.villages);
+    return rc;
 }

@@ -58,4 +58,6 @@ echo "== 4. the district's view (杨陵区 $(awk '$1 == "district" { print $2 }'
 deploy/district-view.sh --dir "$DIR"
 echo
 echo "quickstart: setup $T_SETUP, up $T_UP, month $T_MONTH, all $(secs "$T0")."
+url=$(sed -n 's/^http *= *"\(.*\)"$/\1/p' "$DIR/610403000000/endpoints" 2>/dev/null || true)
+[ -z "$url" ] || echo "The command center: $url/center (user op-610403000000, password in $DIR/password); a village's form: the http URL in $DIR/<code>/endpoints + /worker (user gw-<grid>)."
 echo "The 82 nodes are still running. Explore: $GN_BIN/gridctl -d $DIR/610403000000 list --all (or status, show ID, meeting list, ledger; any node: -d $DIR/<code>); status of all: deploy/gridnet-local status; stop them all: deploy/gridnet-local down"

@@ -6,6 +6,11 @@
 #   bash deploy/setup.sh --asan      # build-asan/ (-DGN_SANITIZE=ON: AddressSanitizer + UBSan)
 #   bash deploy/setup.sh --deps-only # packages only, no build
 #
+# The browser test of the pages (tests/t_pages.sh) needs Debian's chromium, a font with Chinese
+# glyphs for its screenshots (fonts-wqy-microhei), node with npm (nodejs npm, unless a node is
+# already installed) and playwright-core from tests/browser/package-lock.json (npm ci; skipped
+# with a message when the npm registry cannot be reached: t_pages then says what is missing).
+#
 # build/ also gets bin/gn-drive, the batch driver of deploy/month.sh and deploy/replay.sh: from
 # the main build once the top-level CMakeLists.txt has add_subdirectory(deploy), until then from
 # deploy/CMakeLists.txt on its own against build/ (in build/deploy-standalone/).
@@ -34,7 +39,11 @@ esac
 packages=(build-essential cmake pkg-config libzmq3-dev libczmq-dev liblmdb-dev lmdb-utils
           libprotobuf-c-dev protobuf-c-compiler libssl-dev libjansson-dev libcmocka-dev
           libmicrohttpd-dev libxml2-dev libxml2-utils curl jq iproute2
-          clang libclang-rt-14-dev)   # clang: the fuzz targets
+          clang libclang-rt-14-dev    # clang: the fuzz targets
+          chromium fonts-wqy-microhei)   # the pages' browser test (tests/t_pages.sh)
+# node and npm for the browser test, from Debian unless a node (say, a newer one) is installed.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 
 logdir=${TMPDIR:-/tmp}
 run_logged() {  # run_logged LOGFILE CMD... : run quietly; on failure show the log's tail
@@ -65,6 +74,18 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get install -y --no-install-recommends "${missing[@]}"
 else
   echo "setup: build dependencies present"
+fi
+
+# playwright-core for the browser test, at the version the lock file pins.
+if [ -f tests/browser/node_modules/playwright-core/package.json ] &&
+   [ "$(cd tests/browser && node -p "require('./node_modules/playwright-core/package.json').version" 2>/dev/null)" = \
+     "$(cd tests/browser && node -p "require('./package-lock.json').packages['node_modules/playwright-core'].version" 2>/dev/null)" ]; then
+  echo "setup: browser test packages present (tests/browser/node_modules)"
+elif npm ci --prefix tests/browser --no-audit --no-fund >"$logdir/gridnet-npm.log" 2>&1; then
+  echo "setup: browser test packages installed (npm ci --prefix tests/browser)"
+else
+  echo "setup: could not install the browser test's packages (offline? see $logdir/gridnet-npm.log);" \
+       "tests/t_pages.sh will fail until 'npm ci --prefix tests/browser' works" >&2
 fi
 
 [ -z "$deps_only" ] || exit 0
