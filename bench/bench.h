@@ -5,7 +5,7 @@
         bench_limits.c  raw LMDB and ZeroMQ baselines, the RSS floor
         bench_nodes.c   real daemons from the build's bin/, generated configs
         bench_load.c    pipelined report driver over the client codec
-        gn_bench.c      the phases (a)..(e) and the table
+        gn_bench.c      the phases (a)..(f) and the table
 
     Errors: every failure of the machinery is fatal (bn_die): it prints one
     line, kills every daemon the bench started and removes its temp dir.  */
@@ -78,6 +78,8 @@ typedef struct {
     char api[256];              // bound endpoints from <dir>/endpoints
     char pub[256];
     char sync[256];             // towns and district only
+    char sets[4][128];          // -s key=value overrides given at every start
+    int nsets;
 } bn_node_t;
 
 //  Where the daemons are; registers the kill-at-exit.
@@ -99,6 +101,11 @@ void bn_node_start(bn_node_t *node, bool pin);
 void bn_keygen(const char *tag, const char *code);
 //  SIGTERM, wait, require exit status 0.
 void bn_node_stop(bn_node_t *node);
+//  SIGKILL, wait (a crash, or a machine losing power).
+void bn_node_kill(bn_node_t *node);
+//  Start the daemon with `-s key=value` from now on (replaces an earlier
+//  value of the same key). It takes effect at the next bn_node_start.
+void bn_node_set(bn_node_t *node, const char *key, const char *value);
 //  VmRSS (KiB) of the running daemon; dies if it is gone.
 long bn_node_rss(bn_node_t *node, long *anon);
 
@@ -114,6 +121,13 @@ typedef struct {
     size_t links_connected;     // links with connected == true
 } bn_status_t;
 void bn_node_status(bn_node_t *node, bn_status_t *st);
+//  The digests a and b hold of root's subtree (per origin: ops, highest seq,
+//  SHA-256 over their bytes; the DIGEST request gridctl verify-tree makes).
+//  true if every origin agrees. a_ops/b_ops: ops each holds of the subtree;
+//  a_at (may be NULL): when a's digest came (ns; a is asked first); diff
+//  (may be NULL): the first origin that differs, as text.
+bool bn_digests_agree(bn_node_t *a, bn_node_t *b, uint64_t root, uint64_t *a_ops,
+                      uint64_t *b_ops, int64_t *a_at, char *diff, size_t difflen);
 
 // ---- bench_load.c ----
 

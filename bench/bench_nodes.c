@@ -22,7 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define NODES_MAX   16
+#define NODES_MAX   32
 #define READY_MS    15000       // a daemon writes <data>/endpoints within this
 #define STOP_MS     20000       // and exits within this after SIGTERM
 #define ANY_PORT    "tcp://127.0.0.1:!"
@@ -206,7 +206,7 @@ bn_node_start(bn_node_t *node, bool pin)
     snprintf(cfg, sizeof cfg, "%s/node.cfg", node->dir);
     snprintf(logf, sizeof logf, "%s/daemon.log", node->dir);
     snprintf(ends, sizeof ends, "%s/endpoints", node->dir);
-    char *argv[WRAP_ARGS + 12];
+    char *argv[WRAP_ARGS + 12 + 2 * (int) (sizeof node->sets / sizeof node->sets[0])];
     int argc = 0, ready_ms = READY_MS;
     const wrap_t *wrap = s_wrap_for(node->level);
     if (wrap) {
@@ -225,6 +225,10 @@ bn_node_start(bn_node_t *node, bool pin)
             argv[argc++] = "-s";
             argv[argc++] = pins[i];
         }
+    }
+    for (int i = 0; i < node->nsets; i++) {
+        argv[argc++] = "-s";
+        argv[argc++] = node->sets[i];
     }
     argv[argc] = NULL;
     if (unlink(ends) != 0 && errno != ENOENT)
@@ -305,6 +309,37 @@ bn_node_stop(bn_node_t *node)
                node->code, status, node->dir);
 }
 
+void
+bn_node_kill(bn_node_t *node)
+{
+    if (node->pid <= 0)
+        bn_die("%s is not running", node->code);
+    gn_client_destroy(&s_clients[s_index(node)]);
+    if (kill(node->pid, SIGKILL) != 0)
+        bn_die("kill %d: %s", (int) node->pid, strerror(errno));
+    while (waitpid(node->pid, NULL, 0) < 0)
+        if (errno != EINTR)
+            bn_die("waitpid: %s", strerror(errno));
+    node->pid = 0;
+}
+
+void
+bn_node_set(bn_node_t *node, const char *key, const char *value)
+{
+    size_t klen = strlen(key);
+    int i = 0;
+    while (i < node->nsets
+           && !(strncmp(node->sets[i], key, klen) == 0 && node->sets[i][klen] == '='))
+        i++;
+    if (i == (int) (sizeof node->sets / sizeof node->sets[0]))
+        bn_die("%s: too many settings", node->code);
+    if (snprintf(node->sets[i], sizeof node->sets[i], "%s=%s", key, value)
+        >= (int) sizeof node->sets[i])
+        bn_die("%s: setting %s too long", node->code, key);
+    if (i == node->nsets)
+        node->nsets++;
+}
+
 long
 bn_node_rss(bn_node_t *node, long *anon)
 {
@@ -314,24 +349,37 @@ bn_node_rss(bn_node_t *node, long *anon)
     return rss;
 }
 
-void
-bn_node_status(bn_node_t *node, bn_status_t *st)
+//  One API call to a node; dies unless it replies code 0 with body want.
+static gn_api_reply_t *
+s_call(bn_node_t *node, gn_api_request_t *req, Gridnet__ApiReply__BodyCase want,
+       const char *what)
 {
     gn_client_t **client = &s_clients[s_index(node)];
     if (!*client && !(*client = gn_client_new(node->api, CALL_MS)))
         bn_die("cannot create a client for %s", node->api);
+    gn_api_reply_t *reply = NULL;
+    int rc = gn_client_call(*client, req, &reply);
+    if (rc != 0)
+        bn_die("%s of %s: %s", what, node->code, gn_strerror(rc));
+    if (reply->code != 0 || reply->body_case != want) {
+        int code = reply->code;
+        gn_codec_free_reply(&reply);
+        bn_die("%s of %s: refused (%d)", what, node->code, code);
+    }
+    return reply;
+}
+
+void
+bn_node_status(bn_node_t *node, bn_status_t *st)
+{
     gn_api_request_t req = GRIDNET__API_REQUEST__INIT;
     Gridnet__StatusReq status = GRIDNET__STATUS_REQ__INIT;
     req.body_case = GRIDNET__API_REQUEST__BODY_STATUS;
     req.status = &status;
-    gn_api_reply_t *reply = NULL;
-    int rc = gn_client_call(*client, &req, &reply);
-    if (rc != 0)
-        bn_die("status of %s: %s", node->code, gn_strerror(rc));
-    if (reply->code != 0 || reply->body_case != GRIDNET__API_REPLY__BODY_STATUS || !reply->status) {
-        int code = reply->code;
+    gn_api_reply_t *reply = s_call(node, &req, GRIDNET__API_REPLY__BODY_STATUS, "status");
+    if (!reply->status) {
         gn_codec_free_reply(&reply);
-        bn_die("status of %s: refused (%d)", node->code, code);
+        bn_die("status of %s: an empty reply", node->code);
     }
     st->feed_head = reply->status->feed_head;
     st->cases = reply->status->cases;
@@ -340,6 +388,80 @@ bn_node_status(bn_node_t *node, bn_status_t *st)
         if (reply->status->links[i]->connected)
             st->links_connected++;
     gn_codec_free_reply(&reply);
+}
+
+static gn_api_reply_t *
+s_digest(bn_node_t *node, uint64_t root)
+{
+    gn_api_request_t req = GRIDNET__API_REQUEST__INIT;
+    Gridnet__DigestReq dr = GRIDNET__DIGEST_REQ__INIT;
+    dr.root = root;
+    req.body_case = GRIDNET__API_REQUEST__BODY_DIGEST;
+    req.digest = &dr;
+    gn_api_reply_t *reply = s_call(node, &req, GRIDNET__API_REPLY__BODY_DIGEST, "digest");
+    if (!reply->digest) {
+        gn_codec_free_reply(&reply);
+        bn_die("digest of %s: an empty reply", node->code);
+    }
+    return reply;
+}
+
+static const Gridnet__DigestItem *
+s_digest_find(const Gridnet__Digest *d, uint64_t origin)
+{
+    for (size_t i = 0; i < d->n_items; i++)
+        if (d->items[i]->origin == origin)
+            return d->items[i];
+    return NULL;
+}
+
+static uint64_t
+s_digest_ops(const Gridnet__Digest *d)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < d->n_items; i++)
+        n += d->items[i]->count;
+    return n;
+}
+
+bool
+bn_digests_agree(bn_node_t *a, bn_node_t *b, uint64_t root, uint64_t *a_ops, uint64_t *b_ops,
+                 int64_t *a_at, char *diff, size_t difflen)
+{
+    gn_api_reply_t *ra = s_digest(a, root);
+    if (a_at)
+        *a_at = bn_now_ns();
+    gn_api_reply_t *rb = s_digest(b, root);
+    const Gridnet__Digest *da = ra->digest, *db = rb->digest;
+    *a_ops = s_digest_ops(da);
+    *b_ops = s_digest_ops(db);
+    bool agree = true;
+    if (diff && difflen)
+        diff[0] = 0;
+    for (int side = 0; side < 2 && agree; side++) {
+        const Gridnet__Digest *x = side ? db : da, *y = side ? da : db;
+        for (size_t i = 0; i < x->n_items && agree; i++) {
+            const Gridnet__DigestItem *p = x->items[i], *q = s_digest_find(y, p->origin);
+            if (q && q->count == p->count && q->max_seq == p->max_seq
+                && q->hash.len == p->hash.len
+                && memcmp(q->hash.data, p->hash.data, p->hash.len) == 0)
+                continue;
+            agree = false;
+            if (!diff || !difflen)
+                break;
+            const Gridnet__DigestItem *ia = side ? q : p, *ib = side ? p : q;
+            snprintf(diff, difflen, "origin %012llu: %s %llu ops (max seq %llu), %s %llu ops "
+                     "(max seq %llu)%s", (unsigned long long) p->origin, a->code,
+                     (unsigned long long) (ia ? ia->count : 0),
+                     (unsigned long long) (ia ? ia->max_seq : 0), b->code,
+                     (unsigned long long) (ib ? ib->count : 0),
+                     (unsigned long long) (ib ? ib->max_seq : 0),
+                     ia && ib && ia->count == ib->count ? ": same count, other bytes" : "");
+        }
+    }
+    gn_codec_free_reply(&ra);
+    gn_codec_free_reply(&rb);
+    return agree;
 }
 
 uint64_t
