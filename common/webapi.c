@@ -279,6 +279,23 @@ s_call_as(gn_webapi_t *self, const session_t *ses, gn_api_request_t *req,
     return status;
 }
 
+//  Answer the HTTP request with the node's JSON reply to req, as it is.
+static enum MHD_Result
+s_relay_json(gn_webapi_t *self, struct MHD_Connection *conn, const session_t *ses,
+             gn_api_request_t *req)
+{
+    char err[256];
+    gn_api_reply_t *reply;
+    unsigned status = s_call_as(self, ses, req, &reply, err, sizeof err);
+    if (status)
+        return s_fail(self, conn, status, err);
+    enum MHD_Result rc = reply->body_case == GRIDNET__API_REPLY__BODY_JSON
+                       ? s_json_text(self, conn, reply->json)
+                       : s_fail(self, conn, 500, "internal error: unexpected reply");
+    gn_codec_free_reply(&reply);
+    return rc;
+}
+
 //  A JSON reply's document (caller owns), or NULL with the status.
 static json_t *
 s_call_json(gn_webapi_t *self, const session_t *ses, gn_api_request_t *req, unsigned *status,
@@ -551,20 +568,11 @@ s_logout(gn_webapi_t *self, struct MHD_Connection *conn)
 static enum MHD_Result
 s_summary(gn_webapi_t *self, struct MHD_Connection *conn, const session_t *ses)
 {
-    char err[256];
     Gridnet__SummaryReq sum = GRIDNET__SUMMARY_REQ__INIT;
     gn_api_request_t req = GRIDNET__API_REQUEST__INIT;
     req.body_case = GRIDNET__API_REQUEST__BODY_SUMMARY;
     req.summary = &sum;
-    gn_api_reply_t *reply;
-    unsigned status = s_call_as(self, ses, &req, &reply, err, sizeof err);
-    if (status)
-        return s_fail(self, conn, status, err);
-    enum MHD_Result rc = reply->body_case == GRIDNET__API_REPLY__BODY_JSON
-                       ? s_json_text(self, conn, reply->json)
-                       : s_fail(self, conn, 500, "internal error: unexpected reply");
-    gn_codec_free_reply(&reply);
-    return rc;
+    return s_relay_json(self, conn, ses, &req);
 }
 
 static enum MHD_Result
@@ -881,7 +889,6 @@ s_month(const char *text)
 static enum MHD_Result
 s_report_get(gn_webapi_t *self, struct MHD_Connection *conn, const session_t *ses)
 {
-    char err[256];
     bool bad = false;
     const char *from = s_arg(conn, "from", &bad), *to = s_arg(conn, "to", &bad);
     const char *by = s_arg(conn, "by", &bad);
@@ -898,15 +905,7 @@ s_report_get(gn_webapi_t *self, struct MHD_Connection *conn, const session_t *se
     gn_api_request_t req = GRIDNET__API_REQUEST__INIT;
     req.body_case = GRIDNET__API_REQUEST__BODY_MONTHLY;
     req.monthly = &m;
-    gn_api_reply_t *reply;
-    unsigned status = s_call_as(self, ses, &req, &reply, err, sizeof err);
-    if (status)
-        return s_fail(self, conn, status, err);
-    enum MHD_Result rc = reply->body_case == GRIDNET__API_REPLY__BODY_JSON
-                       ? s_json_text(self, conn, reply->json)
-                       : s_fail(self, conn, 500, "internal error: unexpected reply");
-    gn_codec_free_reply(&reply);
-    return rc;
+    return s_relay_json(self, conn, ses, &req);
 }
 
 static enum MHD_Result
