@@ -51,7 +51,7 @@ for f in "$here"/$only.sh; do   # unquoted: PAT is a glob
 done
 [ "${#scenarios[@]}" -gt 0 ] || { echo "run-full.sh: no scenario matches $only" >&2; exit 2; }
 # Replayed batches, duplicate HELLOs and old cursors come on the wire, from a hostile child.
-[ "$only" != 'f_*' ] || scenarios+=(../t_hostile.sh)
+case $only in 'f_*'|'f_full_*') scenarios+=(../t_hostile.sh) ;; esac
 
 summaries=() failed=0 t_all=$SECONDS
 for run in $(seq 1 "$repeat"); do
