@@ -480,6 +480,7 @@ test_roundtrip_envelope(void **state)
     hello.down_cursor = 66;
     hello.credit = 8;
     hello.parent_store = 0x1234567890abcdefULL;
+    hello.store = 0x0fedcba987654321ULL;
     env.body_case = GRIDNET__ENVELOPE__BODY_HELLO;
     env.hello = &hello;
     s_roundtrip(&env.base);

@@ -86,6 +86,7 @@ struct _gn_sync_t {
     gn_linksec_t *linksec;      // checks a child's key against its claimed id
     link_t *parent;             // link up, or NULL at the district
     uint64_t parent_store;      // the parent store our down cursor refers to (also on disk)
+    uint64_t own_store;         // our store's id, said in HELLO
     bool welcomed;              // the parent has welcomed us since the start
     link_t **children;          // links down
     size_t nchildren;           // entries in children
@@ -168,6 +169,8 @@ s_resume_txn(gn_txn_t *txn, void *arg)
 {
     gn_sync_t *self = arg;
     int rc = gn_peer_cursor_get(txn, self->parent->peer, &self->parent->applied);
+    if (rc == 0)
+        rc = gn_meta_get(txn, "store_id", &self->own_store);
     return rc ? rc : gn_meta_get(txn, "parent_store", &self->parent_store);
 }
 
@@ -302,6 +305,7 @@ s_send_hello(gn_sync_t *self)
     hello.down_cursor = link->applied;
     hello.credit = self->cfg->window;
     hello.parent_store = self->parent_store;
+    hello.store = self->own_store;
     Gridnet__Envelope env = GRIDNET__ENVELOPE__INIT;
     env.body_case = GRIDNET__ENVELOPE__BODY_HELLO;
     env.hello = &hello;
@@ -1404,20 +1408,44 @@ typedef struct {
     uint64_t head;              // our feed head
     gn_chain_t chain;           // the child's op chain as we hold it
     uint64_t store;             // our store id
+    uint64_t child_store;       // the child's store our cursor counts in (0: not known)
+    uint64_t said_store;        // the store the child's HELLO says it has
 } hello_work_t;
+
+static void
+s_child_store_key(char key[32], uint64_t child)
+{
+    snprintf(key, 32, "child_store.%012llu", (unsigned long long) child);
+}
 
 static int
 s_hello_txn(gn_txn_t *txn, void *arg)
 {
     hello_work_t *w = arg;
+    char key[32];
+    s_child_store_key(key, w->child);
     int rc;
-    if ((rc = gn_peer_cursor_get(txn, w->child, &w->applied)) != 0
+    if ((rc = gn_meta_get(txn, key, &w->child_store)) != 0
+        || (rc = gn_peer_cursor_get(txn, w->child, &w->applied)) != 0
         || (rc = gn_ops_max_seq(txn, w->child, &w->op_seq)) != 0
         || (rc = gn_cases_max_n(txn, w->child, &w->case_n)) != 0
         || (rc = gn_chain_load(txn, w->child, &w->chain)) != 0
         || (rc = gn_meta_get(txn, "store_id", &w->store)) != 0)
         return rc;
     return gn_feed_head(txn, &w->head);
+}
+
+//  The child has another store than the one our cursor counts in (it was
+//  wiped, or replaced): its feed seqs are not those, so it is taken from the
+//  start. Its counters still skip past what we hold (WELCOME, I7).
+static int
+s_child_store_txn(gn_txn_t *txn, void *arg)
+{
+    hello_work_t *w = arg;
+    char key[32];
+    s_child_store_key(key, w->child);
+    int rc = w->child_store ? gn_peer_cursor_put(txn, w->child, 0) : GN_OK;
+    return rc ? rc : gn_meta_put(txn, key, w->said_store);
 }
 
 static void
@@ -1442,8 +1470,16 @@ s_on_hello(gn_sync_t *self, uint64_t keyed, zmq_msg_t *rid, const Gridnet__Hello
         return;
     memcpy(link->rid, zmq_msg_data(rid), rlen);
     link->rid_len = rlen;
-    hello_work_t w = { .child = hello->node };
+    hello_work_t w = { .child = hello->node, .said_store = hello->store };
     int rc = gn_store_read(self->store, s_hello_txn, &w);
+    if (rc == 0 && hello->store && hello->store != w.child_store) {
+        if (w.child_store)
+            s_link_error(link, "its store is not the one our cursor %llu counts in (wiped or "
+                         "replaced): taking its feed from the start",
+                         (unsigned long long) w.applied);
+        if ((rc = gn_store_write(self->store, s_child_store_txn, &w)) == 0)
+            rc = gn_store_read(self->store, s_hello_txn, &w);
+    }
     if (rc != 0) {
         s_link_error(link, "cannot read cursors: %s", gn_strerror(rc));
         return;

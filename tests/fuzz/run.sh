@@ -87,6 +87,11 @@ for f in "$root"/common/*.c; do
   case "$f" in *_test.c) continue ;; esac
   srcs+=("$f")
 done
+# The pages webapi.c serves, embedded as the build does it (common/CMakeLists.txt).
+web=$(cd "$root/common/web" && ls -- *.html *.css *.js *.svg 2>/dev/null | LC_ALL=C sort | paste -sd'|')
+cmake -DWEBDIR="$root/common/web" -DOUT="$build/web_assets.c" -DFILES="$web" \
+  -P "$root/common/web/embed.cmake" || die "embedding common/web failed"
+srcs+=("$build/web_assets.c")
 echo "fuzz: building with $cc in $build/ (${#srcs[@]} modules of common/)"
 # The project's code and the generated code: instrumented for coverage.
 if ! printf '%s\n' "${srcs[@]}" "$build/proto/gridnet.pb-c.c" \
