@@ -10,7 +10,7 @@
 # shellcheck shell=bash source-path=SCRIPTDIR source=lib-faults.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib-faults.sh"
 
-BACKLOG=${FX_BACKLOG:-3000}
+BACKLOG=${FX_BACKLOG:-2000}
 THROTTLE=${FX_THROTTLE:-20000}    # bytes/s each way
 
 town_applied() {

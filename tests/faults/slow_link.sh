@@ -14,7 +14,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib-faults.sh"
 
 STEP=$(fx_profile 500 800)
-ROUNDS=$(fx_profile 1 3)
+ROUNDS=$(fx_profile 1 2)
 DELAY=$(fx_profile 300 800)            # ms each way
 THROTTLE=$(fx_profile 400000 300000)   # bytes/s each way; the load needs about 170 KB/s
 RSS_GROWTH_MAX=$((64 * 1024))          # KiB of anonymous memory a stalled village may add

@@ -9,7 +9,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib-faults.sh"
 
 VILLAGES=$(fx_profile 3 4)
-STOPS=$(fx_profile 3 8)
+STOPS=$(fx_profile 3 5)
 STEP=$(fx_profile 300 400)
 
 #  district_sees_town UP|DOWN

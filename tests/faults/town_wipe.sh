@@ -12,7 +12,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib-faults.sh"
 
 VILLAGES=$(fx_profile 3 4)
-WIPES=$(fx_profile 3 6)
+WIPES=$(fx_profile 3 5)
 STEP=$(fx_profile 300 400)        # reports per village between faults
 
 fx_topology "$VILLAGES"

@@ -11,8 +11,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib-faults.sh"
 
 VILLAGES=$(fx_profile 3 4)
-CUTS=$(fx_profile 3 8)
-RESETS=$(fx_profile 3 8)
+CUTS=$(fx_profile 3 5)
+RESETS=$(fx_profile 3 5)
 STEP=$(fx_profile 300 400)
 V=${FX_ALL_VILLAGES[0]}
 

@@ -12,7 +12,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib-faults.sh"
 
 VILLAGES=$(fx_profile 3 4)
-KILLS=$(fx_profile 5 12)
+KILLS=$(fx_profile 5 8)
 STEP=$(fx_profile 300 400)
 V=${FX_ALL_VILLAGES[0]}
 

@@ -32,7 +32,7 @@
 # shellcheck shell=bash source-path=SCRIPTDIR source=lib-faults.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib-faults.sh"
 
-CYCLES=$(fx_profile 2 6)
+CYCLES=$(fx_profile 2 4)
 NDISPATCH=$(fx_profile 4 6)          # cases the town dispatches down during each cut (>= 3)
 STEP=$(fx_profile 300 400)          # reports the village acknowledges before and during a cut
 V=${FX_ALL_VILLAGES[0]}              # in the namespace
