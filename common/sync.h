@@ -4,8 +4,10 @@
 
     child -> parent (DEALER -> ROUTER; the DEALER's routing id is the child's
     12-digit code as text):
-        HELLO  node, level, incarnation, head, down_cursor, credit
-                           sent at start and every heartbeat until WELCOME
+        HELLO  node, level, incarnation, head, down_cursor, credit, store
+                           sent at start and every heartbeat until WELCOME;
+                           a store other than the one the parent's cursor
+                           counts in (we were wiped) restarts our stream at 0
         BATCH  from, to, entries      the child's feed, minus what came from
                                       the parent
         ACK    cursor, credit         parent feed committed through cursor
