@@ -1020,8 +1020,17 @@ s_on_snapshot_req(gn_sync_t *self, link_t *link, const Gridnet__SnapshotReq *req
         return;
     }
     if (link->snapping && req->got > link->snap_got && req->got <= link->snap_sent) {
+        //  Chunks are cut to the link's byte budget, like batches; it grows
+        //  while confirmations come back within half a heartbeat (doubling:
+        //  a budget cut to its floor by a lost session must not leave a big
+        //  snapshot crawling in 8 KB chunks) and halves when they do not.
+        int64_t now = s_now(), half = self->cfg->heartbeat_ms / 2;
+        if (now - link->snap_progress < half)
+            link->budget = link->budget * 2 < BUDGET_MAX ? link->budget * 2 : BUDGET_MAX;
+        else
+            link->budget = link->budget / 2 > BUDGET_MIN ? link->budget / 2 : BUDGET_MIN;
         link->snap_got = req->got;
-        link->snap_progress = link->last_progress = s_now();
+        link->snap_progress = link->last_progress = now;
     }
 }
 
