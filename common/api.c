@@ -290,6 +290,20 @@ s_is_write(const gn_api_request_t *req)
     }
 }
 
+//  Staff records replicate with their password hashes (every node checks its
+//  own logins), but no client reads them back: scrypt slows a guess, it does
+//  not make a leaked hash safe to hand out.
+static void
+s_hide_secrets(json_t *refs)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach(refs, key, value) {
+        if (strncmp(key, "staff/", 6) == 0 && json_is_object(value))
+            json_object_del(value, "password");
+    }
+}
+
 //  Take a JSON document as the slot's reply body.
 static int
 s_json_body(slot_t *s, json_t *doc)
@@ -652,7 +666,7 @@ s_read_txn(gn_txn_t *txn, void *arg)
     case GRIDNET__API_REQUEST__BODY_REF_GET: {
         json_t *doc = NULL;
         if ((rc = gn_ref_collect(txn, req->ref_get->prefix ? req->ref_get->prefix : "", &doc)) != 0
-            || (rc = s_json_body(r->slot, doc)) != 0)
+            || (s_hide_secrets(doc), rc = s_json_body(r->slot, doc)) != 0)
             return rc;
         reply->body_case = GRIDNET__API_REPLY__BODY_JSON;
         reply->json = r->slot->json;

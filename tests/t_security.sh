@@ -125,6 +125,11 @@ rc=0; GRIDNET_TOKEN=$gw_token gn_ctl $T2 accept "$cid" >/dev/null 2>&1 || rc=$?
 rc=0; GRIDNET_TOKEN=bogus gn_ctl $T2 status >/dev/null 2>&1 || rc=$?
 [ "$rc" -eq 1 ] || fail "a made-up token was accepted (exit $rc)"
 ok "login required: sessions act as their user, a grid worker sees *** and may not accept"
+GRIDNET_TOKEN=$gw_token gn_ctl $T2 --json ref get staff/ > "$GN_TMP/staff.json"
+jq -e '."staff/op-t2".role == "town_operator" and ([.[] | has("password")] | any | not)' \
+  "$GN_TMP/staff.json" >/dev/null || fail "staff as read through the API: $(cat "$GN_TMP/staff.json")"
+! gn_ctl $D --json ref get staff/ | grep -q -F "$hash_op" || fail "the district's console hands out a hash"
+ok "password hashes replicate but no client reads them back"
 
 for code in $V1 $V3 $T2 $T $D; do gn_stop "$code"; done
 gn_done
