@@ -2698,6 +2698,27 @@ s_cmd_login(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
     return rc;
 }
 
+//  End the session in $GRIDNET_TOKEN at the node: the token is refused from now on.
+static int
+s_cmd_logout(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
+{
+    int rc = s_simple_opts(self, cmd, argc, argv, NULL);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    Gridnet__LogoutReq logout = GRIDNET__LOGOUT_REQ__INIT;
+    gn_api_request_t req = GRIDNET__API_REQUEST__INIT;
+    req.body_case = GRIDNET__API_REQUEST__BODY_LOGOUT;
+    req.logout = &logout;
+    json_t *json = NULL;
+    rc = s_call_json(self, &req, &json);
+    if (rc == 0 && json) {
+        printf("logged out %s; unset GRIDNET_TOKEN\n",
+               json_string_value(json_object_get(json, "logged_out")));
+        json_decref(json);
+    }
+    return rc;
+}
+
 //  A password hash for reference data staff/<id>.password; no node is asked.
 static int
 s_cmd_hash_password(gridctl_t *self, const cmd_t *cmd, int argc, char **argv)
@@ -3298,6 +3319,7 @@ static const cmd_t s_commands[] = {
     { "status", s_cmd_status, NULL, "", "the node: feed, counters and links to its peers" },
     { "login", s_cmd_login, s_login_opts, "--user ID   (password: $GRIDNET_PASSWORD or stdin)",
       "open a session; prints export GRIDNET_TOKEN=..., which later commands send" },
+    { "logout", s_cmd_logout, NULL, "", "end the session in $GRIDNET_TOKEN at the node" },
     { "hash-password", s_cmd_hash_password, NULL, "   (password: $GRIDNET_PASSWORD or stdin)",
       "an scrypt hash for staff/<id>.password in reference data; no node is asked" },
     { "verify-tree", s_cmd_verify_tree, s_verify_tree_opts, "--child DATADIR|ENDPOINT ...",

@@ -4,6 +4,7 @@
 #include "audit.h"
 #include "auditor.h"
 #include "cases.h"
+#include "crypto.h"
 #include "err.h"
 #include "feed.h"
 #include "ids.h"
@@ -258,6 +259,23 @@ s_login(gn_api_t *api, slot_t *s)
     gn_info("api: %s (%s) logged in", slot->user, slot->role);
     json_t *doc = json_pack("{s:s, s:s, s:s, s:I}", "token", slot->token, "user", slot->user,
                             "role", slot->role, "expires", (json_int_t) slot->expires);
+    if (s_json_body(s, doc) != 0)
+        s_fail(s, GN_ENOMEM, NULL);
+}
+
+//  End the request's session: its token is refused from now on.
+static void
+s_logout(gn_api_t *api, slot_t *s)
+{
+    if (!s->session) {
+        s_fail(s, GN_EINVAL, "no session to end: the request came without a token");
+        return;
+    }
+    session_t *ses = &api->sessions[s->session - api->sessions];
+    gn_info("api: %s (%s) logged out", ses->user, ses->role);
+    json_t *doc = json_pack("{s:s}", "logged_out", ses->user);
+    gn_cleanse(ses, sizeof *ses);
+    s->session = NULL;
     if (s_json_body(s, doc) != 0)
         s_fail(s, GN_ENOMEM, NULL);
 }
@@ -895,8 +913,13 @@ gn_api_on_requests(gn_api_t *api, zsock_t *router)
     }
     for (size_t i = 0; i < api->nslots; i++) {
         slot_t *s = &api->slots[i];
-        if (s->req && s->code == 0 && s->req->body_case == GRIDNET__API_REQUEST__BODY_LOGIN) {
-            s_login(api, s);
+        bool login = s->req && s->req->body_case == GRIDNET__API_REQUEST__BODY_LOGIN;
+        if (s->req && s->code == 0
+            && (login || s->req->body_case == GRIDNET__API_REQUEST__BODY_LOGOUT)) {
+            if (login)
+                s_login(api, s);
+            else
+                s_logout(api, s);
             gn_api_reply_t reply = GRIDNET__API_REPLY__INIT;
             if (s->code == 0) {
                 reply.body_case = GRIDNET__API_REPLY__BODY_JSON;

@@ -525,6 +525,8 @@ s_request_ok(const gn_api_request_t *req)
         return req->digest && (req->digest->root == 0 || gn_node_level(req->digest->root) != 0);
     case GRIDNET__API_REQUEST__BODY_LOGIN:
         return req->login && s_field_ok(req->login->user) && s_field_ok(req->login->password);
+    case GRIDNET__API_REQUEST__BODY_LOGOUT:
+        return req->logout != NULL;
     case GRIDNET__API_REQUEST__BODY_MONTHLY:   //  months and names: the API answers in words
         return req->monthly && s_field_ok(req->monthly->by) && s_node_opt_ok(req->monthly->area);
     case GRIDNET__API_REQUEST__BODY_EVAL:

@@ -556,9 +556,21 @@ s_login(gn_webapi_t *self, struct MHD_Connection *conn, const wreq_t *r)
 static enum MHD_Result
 s_logout(gn_webapi_t *self, struct MHD_Connection *conn)
 {
-    const char *id = MHD_lookup_connection_value(conn, MHD_COOKIE_KIND, COOKIE);
-    if (id)
-        s_session_drop(self, id);
+    session_t ses;
+    if (s_session(self, conn, &ses)) {   // the node's session ends with the page's
+        Gridnet__LogoutReq logout = GRIDNET__LOGOUT_REQ__INIT;
+        gn_api_request_t req = GRIDNET__API_REQUEST__INIT;
+        req.body_case = GRIDNET__API_REQUEST__BODY_LOGOUT;
+        req.logout = &logout;
+        gn_api_reply_t *reply;
+        char err[256];
+        if (s_call(self, ses.token, &req, &reply, err, sizeof err) == 0)
+            gn_codec_free_reply(&reply);
+        else
+            gn_warn("http: %s's session at the node: %s", ses.user, err);
+        s_session_drop(self, ses.id);
+        gn_cleanse(&ses, sizeof ses);
+    }
     return s_json(self, conn, 200, json_pack("{s:b}", "ok", 1),
                   COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
 }

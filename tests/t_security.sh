@@ -130,6 +130,14 @@ jq -e '."staff/op-t2".role == "town_operator" and ([.[] | has("password")] | any
   "$GN_TMP/staff.json" >/dev/null || fail "staff as read through the API: $(cat "$GN_TMP/staff.json")"
 ! gn_ctl $D --json ref get staff/ | grep -q -F "$hash_op" || fail "the district's console hands out a hash"
 ok "password hashes replicate but no client reads them back"
+out=$(GRIDNET_TOKEN=$gw_token gn_ctl $T2 logout) && [ "$out" = "logged out gw-t2; unset GRIDNET_TOKEN" ] ||
+  fail "logout: $out"
+rc=0; GRIDNET_TOKEN=$gw_token gn_ctl $T2 status >/dev/null 2>"$GN_TMP/err" || rc=$?
+[ "$rc" -eq 1 ] && grep -q "session is unknown" "$GN_TMP/err" || fail "a token was served after its logout (exit $rc)"
+GRIDNET_TOKEN=$op_token gn_ctl $T2 status >/dev/null || fail "one logout ended another session"
+rc=0; gn_ctl $D logout >/dev/null 2>"$GN_TMP/err" || rc=$?
+[ "$rc" -eq 1 ] && grep -q "no session to end" "$GN_TMP/err" || fail "a logout without a session (exit $rc)"
+ok "logout ends that session at the node and no other"
 
 for code in $V1 $V3 $T2 $T $D; do gn_stop "$code"; done
 gn_done

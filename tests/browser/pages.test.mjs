@@ -14,7 +14,9 @@
 //   6. the case page lists the case's steps across the levels;
 //   7. the trends (the monthly report) count the case; screenshots of both pages at 1920x1080 and
 //      390x844 (and the case page), PNGs of real size;
-//   8. with the pages still open, t_pages.sh stops the nodes (SIGTERM): the live stream ends and
+//   8. a town operator logs in at the town and logs out: the form is back, the cookie gone, and
+//      the town node ended the session (its log says so);
+//   9. with the pages still open, t_pages.sh stops the nodes (SIGTERM): the live stream ends and
 //      the page says so.
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
@@ -235,7 +237,30 @@ try {
   ok(`screenshots in ${cfg.shots}: ${shots.map((f) => `${path.basename(f)} ${Math.round(fs.statSync(f).size / 1024)} KiB`).join(', ')}`);
   check(errors.length === 0, `the pages logged errors: ${errors.join(' | ')}`);
 
-  // ---- 8. the nodes stop with the pages open ----
+  // ---- 8. log out at the town: the node's session ends with the page's ----
+  const tctx = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN',
+                                          timezoneId: 'Asia/Shanghai' });
+  const tpage = await tctx.newPage();
+  tpage.setDefaultTimeout(T(20000));
+  watch(tpage, 'town');
+  await tpage.goto(`${cfg.town.url}/center`);
+  await tpage.waitForSelector('#login:not([hidden])');
+  await login(tpage, `op-${cfg.town.code}`, cfg.password);
+  await tpage.waitForSelector('body[data-ready="1"]');
+  const townLog = path.join(cfg.town.dir, 'daemon.log');
+  const loggedOut = () => fs.readFileSync(townLog, 'utf8').split('\n')
+    .some((l) => l.includes(`api: op-${cfg.town.code} (`) && l.endsWith(') logged out'));
+  check(!loggedOut(), `${townLog} says op-${cfg.town.code} logged out before the click`);
+  await tpage.click('#logout');
+  await tpage.waitForSelector('#login:not([hidden])');
+  await until('the town node to end the session', () => loggedOut());
+  const me = await tctx.request.get(`${cfg.town.url}/api/me`);
+  check(me.status() === 401, `/api/me after the logout: HTTP ${me.status()}`);
+  check(!(await tctx.cookies()).some((c) => c.name === 'gn_session' && c.value), 'the session cookie outlived the logout');
+  await tctx.close();
+  ok('a town operator logs out: the login form is back, the cookie is gone and the town node ended its session');
+
+  // ---- 9. the nodes stop with the pages open ----
   check(await center.isVisible('#live.on') && await form.isVisible('#live.on'), 'a page is not live before the stop');
   fs.writeFileSync(path.join(cfg.tmp, 'stage-stop'), '');
   await until('the nodes to stop (t_pages.sh)', () => fs.existsSync(path.join(cfg.tmp, 'stopped')), 60000);
