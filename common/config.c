@@ -97,6 +97,10 @@ static const s_setting_t s_settings [] = {
       "bytes of a request body at most; a larger one gets 413" },
     { "http/contact", S_TEXT, S_AT(http_contact), "", 0, 0,
       "who runs this front, for Open311 discovery; empty = the node's operators" },
+    { "http/tls_cert", S_TEXT, S_AT(http_tls_cert), "", 0, 0,
+      "PEM certificate (chain) to serve HTTPS with; empty = plain HTTP, for 127.0.0.1 only" },
+    { "http/tls_key", S_TEXT, S_AT(http_tls_key), "", 0, 0,
+      "the certificate's PEM private key, 0600 like every secret; set with http/tls_cert" },
 };
 #define S_COUNT (sizeof s_settings / sizeof s_settings [0])
 

@@ -36,6 +36,8 @@ typedef struct {
     char http_keys[512];    // http/keys: api-key file ("" = <data>/http_keys)
     uint32_t http_max_body; // http/max_body: bytes of a request body at most
     char http_contact[256]; // http/contact: who runs this front (Open311 discovery)
+    char http_tls_cert[512];    // http/tls_cert: PEM certificate chain ("" = plain HTTP)
+    char http_tls_key[512];     // http/tls_key: its PEM private key, 0600
 } gn_config_t;
 
 //  Fill *cfg with defaults, then read `path` (NULL: defaults only) and check

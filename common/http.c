@@ -27,6 +27,7 @@
 #include "crypto.h"
 #include "err.h"
 #include "ids.h"
+#include "keys.h"
 #include "log.h"
 #include "open311.h"
 #include "pbjson.h"
@@ -57,6 +58,7 @@
 #define CONNECTION_IDLE_S 30    // an idle connection is closed after this
 #define HEADERS_MAX (32u << 10) // bytes of a connection's request line and headers
 #define KEYS_FILE_MAX (64u << 10)   // bytes of the api-key file
+#define TLS_FILE_MAX (64u << 10)    // bytes of the TLS certificate chain, or of its key
 #define KEY_MIN 16              // characters of an api key, at least
 #define KEY_MAX 128             //                          at most
 #define DISCARD_MAX (4u << 20)  // bytes of a refused body read and dropped, at most
@@ -77,7 +79,9 @@ struct _gn_http_t {
     struct MHD_Daemon *daemon;  // the server
     uint64_t node;              // this node (jurisdiction_id)
     size_t max_body;            // bytes of a body at most
-    char url[128];              // the bound address: http://host:port
+    char url[128];              // the bound address: http(s)://host:port
+    char *tls_cert;             // PEM certificate chain, NULL for plain HTTP
+    char *tls_key;              // its private key (cleansed at the end)
     char api[256];              // the node's API endpoint
     char token[64];             // the front's token
     char contact[256];          // discovery's contact text
@@ -1062,6 +1066,44 @@ s_address(const char *bind, struct sockaddr_storage *addr, socklen_t *len, bool 
     return GN_OK;
 }
 
+//  The certificate and key for HTTPS, read once at start (a bad one stops
+//  the node there, not at a client's first request).
+static int
+s_tls_load(gn_http_t *self, const gn_http_opts_t *opts, char *err, size_t errlen)
+{
+    bool cert = opts->tls_cert && *opts->tls_cert, key = opts->tls_key && *opts->tls_key;
+    if (!cert && !key)
+        return GN_OK;
+    if (!cert || !key) {
+        snprintf(err, errlen, "http/tls_cert and http/tls_key go together: set both or neither");
+        return GN_EINVAL;
+    }
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+        snprintf(err, errlen, "this libmicrohttpd was built without TLS: cannot serve HTTPS");
+        return GN_EINVAL;
+    }
+    size_t len;
+    int rc;
+    if (!(self->tls_cert = malloc(TLS_FILE_MAX)) || !(self->tls_key = malloc(TLS_FILE_MAX))) {
+        snprintf(err, errlen, "out of memory");
+        return GN_ENOMEM;
+    }
+    if ((rc = gn_keys_read_file(opts->tls_cert, false, self->tls_cert, TLS_FILE_MAX, &len)) != 0
+        || !strstr(self->tls_cert, "-----BEGIN CERTIFICATE-----")) {
+        snprintf(err, errlen, "http/tls_cert %s: %s", opts->tls_cert,
+                 rc ? gn_strerror(rc) : "no PEM certificate in it");
+        return rc ? rc : GN_EINVAL;
+    }
+    if ((rc = gn_keys_read_file(opts->tls_key, true, self->tls_key, TLS_FILE_MAX, &len)) != 0
+        || !strstr(self->tls_key, "PRIVATE KEY-----")) {
+        snprintf(err, errlen, "http/tls_key %s: %s", opts->tls_key,
+                 rc == GN_EPERM ? "group or others may read it (chmod 600)"
+                 : rc ? gn_strerror(rc) : "no PEM private key in it");
+        return rc ? rc : GN_EINVAL;
+    }
+    return GN_OK;
+}
+
 gn_http_t *
 gn_http_new(const gn_http_opts_t *opts, char *err, size_t errlen)
 {
@@ -1078,6 +1120,10 @@ gn_http_new(const gn_http_opts_t *opts, char *err, size_t errlen)
     }
     self->node = opts->node;
     self->max_body = opts->max_body;
+    if (s_tls_load(self, opts, err, errlen) != 0) {
+        gn_http_destroy(&self);
+        return NULL;
+    }
     if (!(self->pool = gn_clientpool_new(opts->api, CALL_MS, CLIENTS_KEPT))) {
         snprintf(err, errlen, "out of memory");
         gn_http_destroy(&self);
@@ -1110,15 +1156,20 @@ gn_http_new(const gn_http_opts_t *opts, char *err, size_t errlen)
     //  here, with the signals blocked like MHD's.
     gn_webapi_opts_t wopts = { .node = opts->node, .pool = self->pool, .pub = opts->pub,
                                .max_body = opts->max_body, .count = s_count_hook,
-                               .count_arg = self };
+                               .count_arg = self, .tls = self->tls_cert != NULL };
     if (!(self->web = gn_webapi_new(&wopts, err, errlen))) {
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         gn_http_destroy(&self);
         return NULL;
     }
+    struct MHD_OptionItem tls[] = {
+        { MHD_OPTION_HTTPS_MEM_CERT, 0, self->tls_cert },
+        { MHD_OPTION_HTTPS_MEM_KEY, 0, self->tls_key },
+        { MHD_OPTION_END, 0, NULL },
+    };
     self->daemon = MHD_start_daemon(
         MHD_USE_AUTO | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION
-            | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0),
+            | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0) | (self->tls_cert ? MHD_USE_TLS : 0),
         0, NULL, NULL, s_access, self,
         MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, self,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &addr,
@@ -1127,12 +1178,16 @@ gn_http_new(const gn_http_opts_t *opts, char *err, size_t errlen)
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) HEADERS_MAX,
         MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
         MHD_OPTION_STRICT_FOR_CLIENT, (int) 1,
+        MHD_OPTION_ARRAY, self->tls_cert ? tls : &tls[2],
         MHD_OPTION_END);
     int saved = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (!self->daemon) {
-        snprintf(err, errlen, "cannot serve HTTP on %s: %s", opts->bind,
-                 saved ? strerror(saved) : "libmicrohttpd refused to start");
+        bool bind_failed = saved == EADDRINUSE || saved == EADDRNOTAVAIL || saved == EACCES;
+        snprintf(err, errlen, "cannot serve HTTP%s on %s: %s", self->tls_cert ? "S" : "",
+                 opts->bind, self->tls_cert && !bind_failed
+                 ? "TLS did not start (does the key fit the certificate? see the lines above)"
+                 : saved ? strerror(saved) : "libmicrohttpd refused to start");
         gn_http_destroy(&self);
         return NULL;
     }
@@ -1150,7 +1205,7 @@ gn_http_new(const gn_http_opts_t *opts, char *err, size_t errlen)
         else if (strcmp(host, "[::]") == 0)
             snprintf(host, sizeof host, "[::1]");
     }
-    snprintf(self->url, sizeof self->url, "http://%s:%u", host,
+    snprintf(self->url, sizeof self->url, "%s://%s:%u", self->tls_cert ? "https" : "http", host,
              info ? (unsigned) info->port : 0);
     gn_info("http: serving Open311 GeoReport v2 at %s/open311/v2, %s/metrics and the pages at "
             "%s/", self->url, self->url, self->url);
@@ -1169,6 +1224,10 @@ gn_http_destroy(gn_http_t **self_p)
     gn_webapi_destroy(&self->web);
     gn_clientpool_destroy(&self->pool);
     free(self->keys);
+    free(self->tls_cert);
+    if (self->tls_key)
+        gn_cleanse(self->tls_key, TLS_FILE_MAX);
+    free(self->tls_key);
     pthread_mutex_destroy(&self->lock);
     free(self);
     *self_p = NULL;

@@ -52,6 +52,8 @@ typedef struct {
     const char *api;            // the node's API endpoint
     const char *token;          // the front's token (see gn_api_set_front_token)
     const char *pub;            // the node's change stream (PUB), for the pages' live events
+    const char *tls_cert;       // PEM certificate chain file: HTTPS; NULL or "" = plain HTTP
+    const char *tls_key;        // its private key file (0600), with tls_cert
 } gn_http_opts_t;
 
 //  Bind and start serving (the strings are copied). NULL with a one-line
@@ -61,7 +63,8 @@ gn_http_t *gn_http_new(const gn_http_opts_t *opts, char *err, size_t errlen);
 //  requests in progress (each at most the API call timeout), then frees
 //  everything.
 void gn_http_destroy(gn_http_t **self_p);
-//  The bound address as a URL base, "http://127.0.0.1:8080". Valid until
+//  The bound address as a URL base, "http://127.0.0.1:8080" (https with a
+//  certificate). Valid until
 //  destroy.
 const char *gn_http_url(const gn_http_t *self);
 

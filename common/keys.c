@@ -68,10 +68,8 @@ s_path(char *out, size_t size, const char *dir, const char *name)
     return GN_OK;
 }
 
-//  Read the whole of path into buf (NUL-terminated, at most size - 1 bytes).
-//  A secret file must be a regular file that only its owner can access.
-static int
-s_read_file(const char *path, bool secret, char *buf, size_t size, size_t *len)
+int
+gn_keys_read_file(const char *path, bool secret, char *buf, size_t size, size_t *len)
 {
     int rc = GN_OK;
     struct stat st;
@@ -140,7 +138,7 @@ s_read_key_text(const char *path, uint8_t key[32])
 {
     char buf[TEXT_MAX];
     size_t len = 0;
-    int rc = s_read_file(path, true, buf, sizeof buf, &len);
+    int rc = gn_keys_read_file(path, true, buf, sizeof buf, &len);
     if (rc != 0)
         return rc;
     const char *data = NULL;
@@ -190,7 +188,7 @@ s_cert_read(const char *path, bool secret, cert_info_t *info)
     char *buf = malloc(CERT_MAX);
     if (!buf)
         return GN_ENOMEM;
-    if ((rc = s_read_file(path, secret, buf, CERT_MAX, &len)) != 0)
+    if ((rc = gn_keys_read_file(path, secret, buf, CERT_MAX, &len)) != 0)
         goto done;
     rc = GN_EINVAL;
     if (memchr(buf, 0, len) != NULL) {

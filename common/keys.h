@@ -64,6 +64,11 @@ gn_sigkey_t *gn_keys_sigkey(gn_keys_t *self);
 //  The 32-byte data key (GN_AEAD_KEYLEN). Valid until destroy.
 const uint8_t *gn_keys_data_key(const gn_keys_t *self);
 
+//  Read the whole of path into buf (NUL-terminated, at most size - 1 bytes).
+//  A secret file must be a regular file that only its owner can access
+//  (GN_EPERM, logged with the chmod to run). GN_ENOTFOUND if it is missing.
+int gn_keys_read_file(const char *path, bool secret, char *buf, size_t size, size_t *len);
+
 //  --- A key shared by the nodes of a district ------------------------------
 
 //  Load the 32-byte key in dir/name (a key text file, 0600), or with create,

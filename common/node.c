@@ -195,7 +195,8 @@ s_http_start(gn_node_t *self, char *err, size_t errlen)
     gn_http_opts_t opts = { .node = self->cfg.node, .bind = self->cfg.http_bind, .keys = keys,
                             .max_body = self->cfg.http_max_body,
                             .contact = self->cfg.http_contact, .api = inproc, .token = token,
-                            .pub = pub };
+                            .pub = pub, .tls_cert = self->cfg.http_tls_cert,
+                            .tls_key = self->cfg.http_tls_key };
     self->http = gn_http_new(&opts, err, errlen);
     return self->http ? GN_OK : GN_ENET;
 }

@@ -70,6 +70,7 @@ typedef struct {
 struct _gn_webapi_t {
     uint64_t node;              // this node
     int level;                  // its level
+    bool tls;                   // served over HTTPS
     gn_clientpool_t *pool;      // API clients (borrowed)
     size_t max_body;            // bytes of a body at most
     gn_webapi_count_fn *count;
@@ -397,8 +398,9 @@ s_arg(struct MHD_Connection *conn, const char *key, bool *bad)
 //  of another site cannot, and a script of another site cannot without a
 //  preflight we never answer), and browsers say where a request comes from.
 static bool
-s_same_site(struct MHD_Connection *conn)
+s_same_site(const gn_webapi_t *self, struct MHD_Connection *conn)
 {
+    const char *scheme = self->tls ? "https://" : "http://";
     const char *x = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Gridnet");
     const char *site = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Sec-Fetch-Site");
     const char *origin = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
@@ -408,7 +410,8 @@ s_same_site(struct MHD_Connection *conn)
     if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
         return false;
     if (origin && strcmp(origin, "null") != 0) {
-        if (!host || strncmp(origin, "http://", 7) != 0 || strcmp(origin + 7, host) != 0)
+        size_t n = strlen(scheme);
+        if (!host || strncmp(origin, scheme, n) != 0 || strcmp(origin + n, host) != 0)
             return false;
     }
     else if (origin)
@@ -546,8 +549,8 @@ s_login(gn_webapi_t *self, struct MHD_Connection *conn, const wreq_t *r)
     pthread_mutex_unlock(&self->lock);
     gn_info("http: %s (%s) logged in to the pages", s.user, s.role);
     char cookie[160];
-    snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld",
-             COOKIE, s.id, (long long) ((s.expires - now) / 1000));
+    snprintf(cookie, sizeof cookie, "%s=%s; Path=/; HttpOnly; SameSite=Strict%s; Max-Age=%lld",
+             COOKIE, s.id, self->tls ? "; Secure" : "", (long long) ((s.expires - now) / 1000));
     enum MHD_Result rc = s_json(self, conn, 200, s_me(self, &s), cookie);
     gn_cleanse(&s, sizeof s);
     return rc;
@@ -572,7 +575,8 @@ s_logout(gn_webapi_t *self, struct MHD_Connection *conn)
         gn_cleanse(&ses, sizeof ses);
     }
     return s_json(self, conn, 200, json_pack("{s:b}", "ok", 1),
-                  COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+                  self->tls ? COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Secure; Max-Age=0"
+                            : COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
 }
 
 // ---- /api: reads ----
@@ -1332,7 +1336,7 @@ gn_webapi_access(gn_webapi_t *self, struct MHD_Connection *conn, const char *url
             return api ? s_api_get(self, conn, url, head) : s_page(self, conn, url);
         if (!r->post || !s_post_route(url))
             return s_fail(self, conn, 405, "method not allowed on this resource");
-        if (!s_same_site(conn))
+        if (!s_same_site(self, conn))
             return s_fail(self, conn, 403, "cross-site request refused (send X-Gridnet: 1 "
                           "from this site's pages)");
         const char *ct = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
@@ -1419,6 +1423,7 @@ gn_webapi_new(const gn_webapi_opts_t *opts, char *err, size_t errlen)
     }
     self->node = opts->node;
     self->level = gn_node_level(opts->node);
+    self->tls = opts->tls;
     self->pool = opts->pool;
     self->max_body = opts->max_body;
     self->count = opts->count;

@@ -70,6 +70,7 @@ typedef struct {
     size_t max_body;            // bytes of a request body at most
     gn_webapi_count_fn *count;  // responses by status, or NULL
     void *count_arg;
+    bool tls;                   // served over HTTPS: Secure cookies, https origins
 } gn_webapi_opts_t;
 
 //  Caller owns; NULL with the reason in err. Starts the live events'

@@ -39,6 +39,7 @@ esac
 packages=(build-essential cmake pkg-config libzmq3-dev libczmq-dev liblmdb-dev lmdb-utils
           libprotobuf-c-dev protobuf-c-compiler libssl-dev libjansson-dev libcmocka-dev
           libmicrohttpd-dev libxml2-dev libxml2-utils curl jq iproute2
+          openssl                     # the HTTPS front's test certificate (tests/t_https.sh)
           clang libclang-rt-14-dev    # clang: the fuzz targets
           chromium fonts-wqy-microhei)   # the pages' browser test (tests/t_pages.sh)
 # node and npm for the browser test, from Debian unless a node (say, a newer one) is installed.
