@@ -34,11 +34,15 @@
       across cases; no case id acknowledged twice.
     - converged: for every given child and its given parent, the cases whose
       origin is in the child's subtree are the same set at both, and each such
-      case's state and history are identical (a digest of their bytes).
+      case's state and history are identical (a digest of their bytes); and
+      the child's DIGEST of its subtree (per origin: ops, max seq, hash, the
+      DESIGN's I5 check that gridctl verify-tree makes) equals its parent's
+      for those origins.
 
     Prints problems on stderr (at most --show of each kind, default 10) and,
     last on stdout: "gn-faultcheck: nodes N, cases C, ops checked M, acked A,
-    lost L, doubled D, diverged X; audits K/N (O ops, S seals)". "ops
+    lost L, doubled D, diverged X; audits K/N (O ops, S seals); digests equal
+    E/P" (child-parent pairs whose subtree digests are equal). "ops
     checked" counts the case op records examined over all nodes; the audits
     add every op (seals too) the nodes checked themselves. Exit 0 if lost,
     doubled and diverged are all 0, 1 if not, 2 usage, 3 a node did not
@@ -84,6 +88,7 @@ typedef struct {
     uint64_t node, feed_head, op_seq, parent;
     Gridnet__NodeStatus *status;  // owned through status_reply
     gn_api_reply_t *status_reply;
+    gn_api_reply_t *digest_reply; // DIGEST of the node's subtree, per origin
     zhashx_t *cases;            // case id -> case_rec_t
     zhashx_t *ops;              // "origin/seq" -> case id (strdup)
     zhashx_t *seqs;             // origin text -> seqset_t
@@ -238,6 +243,17 @@ s_status(gn_client_t *client, node_t *n)
     n->op_seq = n->status->op_seq;
     n->parent = n->status->parent;
     return GN_OK;
+}
+
+//  The node's DIGEST of its own subtree (count, max seq, hash per origin).
+static int
+s_subtree_digest(gn_client_t *client, node_t *n)
+{
+    Gridnet__DigestReq dr = GRIDNET__DIGEST_REQ__INIT;
+    gn_api_request_t req = GRIDNET__API_REQUEST__INIT;
+    req.body_case = GRIDNET__API_REQUEST__BODY_DIGEST;
+    req.digest = &dr;
+    return s_call(client, &req, GRIDNET__API_REPLY__BODY_DIGEST, &n->digest_reply);
 }
 
 //  Digest of the packed state and history ops of a view.
@@ -425,6 +441,8 @@ s_read_node(void *arg)
     int rc = s_status(client, n);
     if (rc != 0)
         snprintf(n->error, sizeof n->error, "status: %s", gn_strerror(rc));
+    if (rc == 0 && n->cases && (rc = s_subtree_digest(client, n)) != 0)
+        snprintf(n->error, sizeof n->error, "digest: %s", gn_strerror(rc));
     if (rc == 0 && n->cases)
         rc = s_audit(n);
     char after[GN_CASE_ID_MAX] = "";
@@ -720,6 +738,56 @@ s_check_pairs(node_t *nodes, int nnodes, uint64_t *lost, uint64_t *diverged)
     }
 }
 
+static const Gridnet__DigestItem *
+s_digest_item(const Gridnet__Digest *d, uint64_t origin)
+{
+    for (size_t i = 0; i < d->n_items; i++)
+        if (d->items[i]->origin == origin)
+            return d->items[i];
+    return NULL;
+}
+
+//  Each given child's DIGEST of its subtree against its parent's for the
+//  same origins (what gridctl verify-tree compares): equal, origin by
+//  origin, count, max seq and hash. Counts the pairs compared and equal.
+static void
+s_check_digests(node_t *nodes, int nnodes, uint64_t *diverged, int *pairs, int *equal)
+{
+    for (int i = 0; i < nnodes; i++) {
+        node_t *c = &nodes[i];
+        node_t *p = c->parent ? s_find(nodes, nnodes, c->parent) : NULL;
+        if (!p)
+            continue;
+        const Gridnet__Digest *cd = c->digest_reply->digest, *pd = p->digest_reply->digest;
+        uint64_t before = *diverged;
+        for (size_t k = 0; k < pd->n_items; k++) {
+            const Gridnet__DigestItem *a = pd->items[k];
+            if (gn_node_in_subtree(a->origin, c->node) && !s_digest_item(cd, a->origin)) {
+                s_problem(P_DIVERGED, "digest: origin %012llu is at %012llu (%llu ops) but not "
+                          "at %012llu", (unsigned long long) a->origin,
+                          (unsigned long long) p->node, (unsigned long long) a->count,
+                          (unsigned long long) c->node);
+                (*diverged)++;
+            }
+        }
+        for (size_t k = 0; k < cd->n_items; k++) {
+            const Gridnet__DigestItem *a = cd->items[k], *b = s_digest_item(pd, a->origin);
+            if (!b || a->count != b->count || a->max_seq != b->max_seq
+                || a->hash.len != b->hash.len || memcmp(a->hash.data, b->hash.data, a->hash.len)) {
+                s_problem(P_DIVERGED, "digest: origin %012llu: %llu ops to seq %llu at %012llu, "
+                          "%llu to seq %llu at %012llu%s", (unsigned long long) a->origin,
+                          (unsigned long long) a->count, (unsigned long long) a->max_seq,
+                          (unsigned long long) c->node, (unsigned long long) (b ? b->count : 0),
+                          (unsigned long long) (b ? b->max_seq : 0),
+                          (unsigned long long) p->node, b ? " (or another hash)" : "");
+                (*diverged)++;
+            }
+        }
+        (*pairs)++;
+        *equal += *diverged == before;
+    }
+}
+
 static int
 s_usage(FILE *out)
 {
@@ -839,6 +907,8 @@ main(int argc, char **argv)
     s_check_seqs(nodes, nnodes, &lost, &doubled, &diverged);
     s_check_audits(nodes, nnodes, &lost);
     s_check_pairs(nodes, nnodes, &lost, &diverged);
+    int pairs = 0, equal = 0;
+    s_check_digests(nodes, nnodes, &diverged, &pairs, &equal);
     uint64_t audited = 0, audit_ops = 0, seals = 0;
     for (int i = 0; i < nnodes; i++) {
         audited += nodes[i].audited;
@@ -846,16 +916,18 @@ main(int argc, char **argv)
         seals += nodes[i].audit_seals;
     }
     printf("gn-faultcheck: nodes %d, cases %llu, ops checked %llu, acked %llu, lost %llu, "
-           "doubled %llu, diverged %llu; audits %llu/%d (%llu ops, %llu seals)\n", nnodes,
+           "doubled %llu, diverged %llu; audits %llu/%d (%llu ops, %llu seals); "
+           "digests equal %d/%d\n", nnodes,
            (unsigned long long) ncases, (unsigned long long) nops, (unsigned long long) nacked,
            (unsigned long long) lost, (unsigned long long) doubled, (unsigned long long) diverged,
            (unsigned long long) audited, nnodes, (unsigned long long) audit_ops,
-           (unsigned long long) seals);
+           (unsigned long long) seals, equal, pairs);
     rc = lost || doubled || diverged ? 1 : 0;
 done:
     for (int i = 0; i < nnodes; i++) {
         node_t *n = &nodes[i];
         gn_codec_free_reply(&n->status_reply);
+        gn_codec_free_reply(&n->digest_reply);
         zhashx_destroy(&n->cases);
         zhashx_destroy(&n->ops);
         zhashx_destroy(&n->seqs);

@@ -17,7 +17,8 @@
 #   fx_load_stop             ask every loadgen to stop, then fx_load_wait
 #   fx_wait_synced [SECONDS] until every link has caught up both ways
 #   fx_check                 run the checker; print "faults injected N, ops checked M, lost L,
-#                            doubled D"; fail unless lost, doubled (and diverged) are 0
+#                            doubled D, digests equal E/P"; fail unless lost, doubled (and
+#                            diverged) are 0 and every child's subtree digest is its parent's
 #   fx_fault WHAT            count one injected fault (and say what it was)
 #   fx_parent_up CODE / fx_parent_down CODE   the node's link to its parent is (not) connected
 #   fx_profile QUICK FULL    the value for the current profile ($FX_PROFILE: quick or full)
@@ -334,13 +335,16 @@ fx_check() {
   for f in "$GN_TMP"/acked.*; do [ -f "$f" ] && acked+=(--acked "$f"); done
   out=$("$FX_CHECK" --timeout $((10000 * GN_SCALE)) "${acked[@]}" "${dirs[@]}" 2> "$GN_TMP/check.err") || rc=$?
   line=$(printf '%s\n' "$out" | tail -n 1)
-  [[ $line =~ ops\ checked\ ([0-9]+),\ acked\ ([0-9]+),\ lost\ ([0-9]+),\ doubled\ ([0-9]+),\ diverged\ ([0-9]+) ]] ||
+  [[ $line =~ ops\ checked\ ([0-9]+),\ acked\ ([0-9]+),\ lost\ ([0-9]+),\ doubled\ ([0-9]+),\ diverged\ ([0-9]+).*digests\ equal\ ([0-9]+/[0-9]+) ]] ||
     fail "checker failed (exit $rc): $out $(head -n 20 "$GN_TMP/check.err")"
   echo "$line"
-  echo "faults injected $FX_FAULTS, ops checked ${BASH_REMATCH[1]}, lost ${BASH_REMATCH[3]}, doubled ${BASH_REMATCH[4]}"
+  echo "faults injected $FX_FAULTS, ops checked ${BASH_REMATCH[1]}, lost ${BASH_REMATCH[3]}, doubled ${BASH_REMATCH[4]}, digests equal ${BASH_REMATCH[6]}"
   [ "$rc" -eq 0 ] || fail "checker found problems: $(head -n 30 "$GN_TMP/check.err")"
   [ "${BASH_REMATCH[2]}" -gt 0 ] || fail "checker saw no acknowledged case"
-  ok "checked: ${BASH_REMATCH[2]} acknowledged cases, lost 0, doubled 0, diverged 0"
+  local acked_n=${BASH_REMATCH[2]} digests=${BASH_REMATCH[6]}
+  [ "${digests%/*}" = "${digests#*/}" ] && [ "${digests#*/}" -gt 0 ] ||
+    fail "subtree digests: $digests pairs equal"
+  ok "checked: $acked_n acknowledged cases, lost 0, doubled 0, diverged 0, subtree digests equal in $digests child-parent pairs"
 }
 
 #  fx_sample_show CODE N: N acknowledged cases of CODE, as gridctl --json show prints them at the
