@@ -1,8 +1,9 @@
 /*  bench_nodes.c -- the real daemons from the build's bin/, each with a
     generated config and its own data dir under the run's temp dir, like
-    tests/lib.sh does. Every socket binds tcp://127.0.0.1:! (a random
-    ephemeral port); a restart with pin binds the same ports again so the
-    children and clients find the node where it was.
+    tests/lib.sh does. Every socket binds tcp://127.0.0.1:![LO-HI] (a random
+    port below the kernel's ephemeral range, for the reason tests/lib.sh
+    gives); a restart with pin binds the same ports again so the children
+    and clients find the node where it was.
 
     Whatever is still running when the bench exits (a failure, ^C) is killed
     with SIGKILL by the exit handler.  */
@@ -25,7 +26,6 @@
 #define NODES_MAX   32
 #define READY_MS    15000       // a daemon writes <data>/endpoints within this
 #define STOP_MS     20000       // and exits within this after SIGTERM
-#define ANY_PORT    "tcp://127.0.0.1:!"
 #define CALL_MS     10000       // deadline of a status call
 
 static bn_node_t s_nodes[NODES_MAX];
@@ -41,6 +41,28 @@ typedef struct {
 } wrap_t;
 static wrap_t s_wraps[3];
 static int s_nwraps;
+
+//  tcp://127.0.0.1:![LO-HI] with LO-HI out of ip_local_port_range, as tests/lib.sh picks it.
+static const char *
+s_any_port(void)
+{
+    static char ep[64];
+    if (ep[0])
+        return ep;
+    unsigned lo = 32768, hi = 60999, from = 10000, to = 32767;
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    if (f) {
+        if (fscanf(f, "%u %u", &lo, &hi) != 2)
+            lo = 32768, hi = 60999;
+        fclose(f);
+    }
+    if (lo > 12000)
+        to = lo - 1;
+    else if (hi < 63000)
+        from = hi + 1, to = 65535;
+    snprintf(ep, sizeof ep, "tcp://127.0.0.1:![%u-%u]", from, to);
+    return ep;
+}
 
 static void
 s_nodes_cleanup(void)
@@ -142,12 +164,12 @@ bn_node_new(const char *tag, const char *level, const char *code, const char *pa
     if (!f)
         bn_die("cannot write %s: %s", cfg, strerror(errno));
     fprintf(f, "node\n    id = %s\n    data = \"%s\"\n    log = info\n", code, node->dir);
-    fprintf(f, "api\n    bind = \"%s\"\npub\n    bind = \"%s\"\n", ANY_PORT, ANY_PORT);
+    fprintf(f, "api\n    bind = \"%s\"\npub\n    bind = \"%s\"\n", s_any_port(), s_any_port());
     bool village = strcmp(level, "village") == 0;
     if (!village || node->parent[0]) {
         fprintf(f, "sync\n");
         if (!village)
-            fprintf(f, "    bind = \"%s\"\n", ANY_PORT);
+            fprintf(f, "    bind = \"%s\"\n", s_any_port());
         if (node->parent[0])
             fprintf(f, "    parent = \"%s\"\n", node->parent);
     }

@@ -2,14 +2,18 @@
 
     Sits between a child daemon and its parent's sync port:
 
-        gn-faultproxy --listen tcp://127.0.0.1:PORT|* --to tcp://HOST:PORT
+        gn-faultproxy --listen tcp://127.0.0.1:PORT|*|![LO-HI] --to tcp://HOST:PORT
                       --control tcp://127.0.0.1:* --ready FILE
                       [--max-conns N] [--buffer BYTES]
         gn-faultproxy ctl ENDPOINT COMMAND [ARG] [--timeout MS]
 
     For every connection it accepts, it opens one to --to and copies bytes both
     ways. Once it listens it writes FILE (ZPL, like a node's endpoints file:
-    keys listen, control, pid). Faults are switched at run time by text
+    keys listen, control, pid). `![LO-HI]` listens on a random free port in
+    that range (as czmq's `!` does); tests/lib.sh keeps it out of the
+    kernel's ephemeral range, so that while the proxy is cut a reconnecting
+    child can never be handed the proxy's own port (a TCP self-connect)
+    and `pass` can always listen there again. Faults are switched at run time by text
     commands on the control endpoint (a REP socket); `ctl` is a tiny client:
 
         pass            forward normally (clears delay, throttle, stall and cut)
@@ -105,10 +109,12 @@ s_now(void)
     return zclock_mono();
 }
 
-//  Parse tcp://A.B.C.D:PORT; PORT may be * or 0 (ephemeral) if any_port.
+//  Parse tcp://A.B.C.D:PORT; if range is not NULL, PORT may also be * or 0 (the kernel's choice)
+//  or ![LO-HI] (range[0..1] set; otherwise both 0).
 static int
-s_parse_endpoint(const char *ep, bool any_port, struct sockaddr_in *out)
+s_parse_endpoint(const char *ep, uint16_t *range, struct sockaddr_in *out)
 {
+    bool any_port = range != NULL;
     const char *prefix = "tcp://";
     if (strncmp(ep, prefix, strlen(prefix)) != 0)
         return -1;
@@ -125,8 +131,19 @@ s_parse_endpoint(const char *ep, bool any_port, struct sockaddr_in *out)
         return -1;
     const char *p = colon + 1;
     long port;
+    unsigned lo, hi;
+    int used = 0;
+    if (range)
+        range[0] = range[1] = 0;
     if (strcmp(p, "*") == 0 && any_port)
         port = 0;
+    else if (any_port && sscanf(p, "![%u-%u]%n", &lo, &hi, &used) == 2 && !p[used]) {
+        if (lo < 1024 || lo > hi || hi > 65535)
+            return -1;
+        range[0] = (uint16_t) lo;
+        range[1] = (uint16_t) hi;
+        port = 0;
+    }
     else {
         char *end;
         errno = 0;
@@ -136,6 +153,25 @@ s_parse_endpoint(const char *ep, bool any_port, struct sockaddr_in *out)
     }
     out->sin_port = htons((uint16_t) port);
     return 0;
+}
+
+static int s_listen(proxy_t *self);
+
+//  The first listen: on the port asked for, or on a random free one in range[0..1].
+static int
+s_listen_first(proxy_t *self, const uint16_t *range)
+{
+    if (!range[0])
+        return s_listen(self);
+    uint32_t span = (uint32_t) range[1] - range[0] + 1;
+    for (int tries = 0; tries < 1000; tries++) {
+        self->listen_addr.sin_port = htons((uint16_t) (range[0] + randof(span)));
+        if (s_listen(self) == 0)
+            return 0;
+        if (errno != EADDRINUSE)
+            return -1;
+    }
+    return -1;
 }
 
 static void
@@ -754,9 +790,11 @@ main(int argc, char **argv)
 
     proxy_t self = { .listener = -1, .max_conns = (size_t) max_conns,
                      .bufsize = (size_t) bufsize, .refilled = s_now() };
-    if (s_parse_endpoint(listen_ep, true, &self.listen_addr) != 0
-        || s_parse_endpoint(to_ep, false, &self.to_addr) != 0) {
-        fprintf(stderr, "gn-faultproxy: --listen and --to want tcp://A.B.C.D:PORT\n");
+    uint16_t range[2];
+    if (s_parse_endpoint(listen_ep, range, &self.listen_addr) != 0
+        || s_parse_endpoint(to_ep, NULL, &self.to_addr) != 0) {
+        fprintf(stderr, "gn-faultproxy: --listen wants tcp://A.B.C.D:PORT|*|![LO-HI], "
+                        "--to tcp://A.B.C.D:PORT\n");
         return 2;
     }
     int rc = 1;
@@ -773,7 +811,8 @@ main(int argc, char **argv)
                 zmq_strerror(errno));
         goto done;
     }
-    if (s_listen(&self) != 0) {
+    srandom((unsigned) (getpid() ^ zclock_usecs()));
+    if (s_listen_first(&self, range) != 0) {
         fprintf(stderr, "gn-faultproxy: cannot listen on %s: %s\n", listen_ep, strerror(errno));
         goto done;
     }

@@ -20,10 +20,13 @@
 # Environment: GN_BIN (binaries; default ../build/bin), GN_TIMEOUT_SCALE (integer factor on every
 # deadline, e.g. 3 under sanitizers), GN_LOG (daemon log level, default info), GN_KEEP.
 #
-# Ports: every socket binds tcp://127.0.0.1:! -- an ephemeral port chosen at random by czmq, where
-# `*` would take the lowest free one from 49152 up. gn_restart binds a node to its old ports again,
-# and with `*` the ports a killed node just freed are the first that any other daemon on the machine
-# (another test running in parallel) would take; a random choice makes that all but impossible.
+# Ports: every socket binds $GN_ANY_PORT, tcp://127.0.0.1:![LO-HI] -- a port chosen at random by
+# czmq in GN_PORTS, a range below (or above) the kernel's ephemeral range (ip_local_port_range).
+# gn_restart binds a node to its old ports again. Inside the ephemeral range, the port a stopped
+# node just freed can meanwhile be the local end of any outgoing connection on the machine -- even
+# of its own children reconnecting to it (a TCP self-connect, 127.0.0.1:P to 127.0.0.1:P) -- and
+# the restart fails with "Address already in use" (seen in CI). Outside it, only another listener
+# can take the port, and a random choice among some 20000 makes that all but impossible.
 # shellcheck shell=bash
 
 set -Eeuo pipefail
@@ -34,7 +37,13 @@ GN_SCALE=${GN_TIMEOUT_SCALE:-1}
 GN_NAME=$(basename "$0" .sh)
 GRIDCTL=$GN_BIN/gridctl
 GN_PASSED=0
-GN_ANY_PORT=tcp://127.0.0.1:!
+GN_PORTS=10000-32767
+if read -r _lo _hi < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null; then
+  if [ "$_lo" -gt 12000 ]; then GN_PORTS=10000-$((_lo - 1))
+  elif [ "$_hi" -lt 63000 ]; then GN_PORTS=$((_hi + 1))-65535
+  fi
+fi
+GN_ANY_PORT="tcp://127.0.0.1:![$GN_PORTS]"
 declare -A GN_PID=() GN_LEVEL=() GN_EXTRA=() GN_NETNS=()
 GN_NODES=()     # node codes in start order
 GN_BG=()        # other background processes of the test (load generators)

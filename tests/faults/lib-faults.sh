@@ -73,7 +73,7 @@ fx_proxy() {
   to=$(gn_endpoint "$GN_TMP/$parent" sync)
   [ -n "$to" ] || fail "fx_proxy $code: $parent has no sync endpoint (start it first)"
   mkdir -p "$dir"
-  "$FX_PROXY" --listen "tcp://127.0.0.1:*" --to "$to" --control "$GN_ANY_PORT" \
+  "$FX_PROXY" --listen "tcp://127.0.0.1:![$GN_PORTS]" --to "$to" --control "$GN_ANY_PORT" \
     --ready "$dir/endpoints" >> "$dir/proxy.log" 2>&1 &
   pid=$!
   GN_BG+=("$pid")
@@ -315,7 +315,7 @@ fx_netns_bridge() {
   api=$(gn_endpoint "$GN_TMP/$code" api)
   [ -n "$api" ] || fail "fx_netns_bridge: $code has no api endpoint"
   mkdir -p "$dir/proxy"
-  ip netns exec "${GN_NETNS[$code]}" "$FX_PROXY" --listen "tcp://$FX_NS_IP:*" --to "$api" \
+  ip netns exec "${GN_NETNS[$code]}" "$FX_PROXY" --listen "tcp://$FX_NS_IP:![$GN_PORTS]" --to "$api" \
     --control "$GN_ANY_PORT" --ready "$dir/proxy/endpoints" >> "$dir/proxy.log" 2>&1 &
   pid=$!
   GN_BG+=("$pid")

@@ -95,7 +95,7 @@ ms_since() { echo $(( ($(_gn_now_us) - $1) / 1000 )); }
 # ---- 1. the namespace, the nodes, the load ----
 fx_netns_new
 gn_start district $FX_D
-fx_node town $FX_T $FX_D -s "sync/bind=tcp://$FX_HOST_IP:!"
+fx_node town $FX_T $FX_D -s "sync/bind=tcp://$FX_HOST_IP:![$GN_PORTS]"
 sync_ep=$(gn_endpoint "$GN_TMP/$FX_T" sync)
 [[ $sync_ep =~ ^tcp://${FX_HOST_IP//./\\.}:[0-9]+$ ]] ||
   fail "the town's endpoints file says sync = '$sync_ep', expected tcp://$FX_HOST_IP:<port>"
