@@ -13,8 +13,9 @@
     that range (as czmq's `!` does); tests/lib.sh keeps it out of the
     kernel's ephemeral range, so that while the proxy is cut a reconnecting
     child can never be handed the proxy's own port (a TCP self-connect)
-    and `pass` can always listen there again. Faults are switched at run time by text
-    commands on the control endpoint (a REP socket); `ctl` is a tiny client:
+    and `pass` can always listen there again. Faults are switched at run
+    time by text commands on the control endpoint (a REP socket); `ctl` is
+    a tiny client:
 
         pass            forward normally (clears delay, throttle, stall and cut)
         delay MS        hold every chunk read MS ms before forwarding it
@@ -155,25 +156,6 @@ s_parse_endpoint(const char *ep, uint16_t *range, struct sockaddr_in *out)
     return 0;
 }
 
-static int s_listen(proxy_t *self);
-
-//  The first listen: on the port asked for, or on a random free one in range[0..1].
-static int
-s_listen_first(proxy_t *self, const uint16_t *range)
-{
-    if (!range[0])
-        return s_listen(self);
-    uint32_t span = (uint32_t) range[1] - range[0] + 1;
-    for (int tries = 0; tries < 1000; tries++) {
-        self->listen_addr.sin_port = htons((uint16_t) (range[0] + randof(span)));
-        if (s_listen(self) == 0)
-            return 0;
-        if (errno != EADDRINUSE)
-            return -1;
-    }
-    return -1;
-}
-
 static void
 s_nodelay(int fd)
 {
@@ -216,6 +198,23 @@ s_listen(proxy_t *self)
     }
     self->listener = fd;
     return 0;
+}
+
+//  The first listen: on the port asked for, or on a random free one in range[0..1].
+static int
+s_listen_first(proxy_t *self, const uint16_t *range)
+{
+    if (!range[0])
+        return s_listen(self);
+    uint32_t span = (uint32_t) range[1] - range[0] + 1;
+    for (int tries = 0; tries < 1000; tries++) {
+        self->listen_addr.sin_port = htons((uint16_t) (range[0] + randof(span)));
+        if (s_listen(self) == 0)
+            return 0;
+        if (errno != EADDRINUSE)
+            return -1;
+    }
+    return -1;
 }
 
 static void
